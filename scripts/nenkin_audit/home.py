@@ -1,0 +1,76 @@
+"""Where the warehouse lives (the "home"): one folder holding the restricted warehouse, the
+published mart, the pseudonym key (for the demo), dbt's target and logs.
+
+Resolution: `--home` option, else the NENKIN_AUDIT_HOME environment variable, else
+`./nenkin-home` under the working directory, so that `run` and `serve` started in the same
+directory find the same home."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_ENV = "NENKIN_AUDIT_HOME"
+DEFAULT_HOME = "nenkin-home"
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @classmethod
+    def resolve(cls, option: str | os.PathLike[str] | None = None) -> Home:
+        raw = option or os.environ.get(HOME_ENV) or DEFAULT_HOME
+        return cls(Path(raw).expanduser().resolve())
+
+    @property
+    def warehouse(self) -> Path:
+        """The restricted warehouse: raw layer, load ledger, staging, intermediate, marts."""
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        """The published mart: only public, pseudonymised relations. Dashboards open this file."""
+        return self.root / "mart.duckdb"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def default_key_file(self) -> Path:
+        return self.keys / "pseudonym.key"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "target"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def reviews(self) -> Path:
+        """Append-only store of review decisions (written by the dashboards, never by `run`)."""
+        return self.root / "reviews.duckdb"
+
+    def ensure(self) -> Home:
+        for d in (self.root, self.logs, self.dbt_target):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def project_dir() -> Path:
+    """The dbt project (dbt_project.yml): the repository the package is installed from."""
+    env = os.environ.get("NENKIN_AUDIT_PROJECT_DIR")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "dbt_project.yml").is_file():
+            return parent
+    raise RuntimeError(
+        "cannot find the dbt project (dbt_project.yml). Install the package from the repository "
+        "with `pip install -e .`, or set NENKIN_AUDIT_PROJECT_DIR to the repository folder."
+    )
