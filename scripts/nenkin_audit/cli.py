@@ -1,0 +1,101 @@
+"""The `nenkin-audit` command (published contract §1)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import UserError
+from .home import Home
+
+
+def _add_home(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--home",
+        help="warehouse home folder (default: $NENKIN_AUDIT_HOME, else ./nenkin-home)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nenkin-audit",
+        description="Governed, pseudonymised warehouse and audit analytics for 国民年金 office work.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write a synthetic city's extracts into a folder")
+    g.add_argument("--out", required=True, type=Path, help="inbox folder to write the extracts to")
+    g.add_argument("--persons", type=int, default=5000, help="宛名 records (default 5000)")
+    g.add_argument("--days", type=int, default=60, help="working days of activity (default 60)")
+    g.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    g.add_argument("--misuse", action="store_true", help="inject labelled misuse episodes")
+    g.add_argument("--bad-input", action="store_true", help="inject labelled bad files and rows")
+
+    r = sub.add_parser("run", help="load new files, build and test the warehouse, publish the mart")
+    r.add_argument("--inbox", required=True, type=Path, help="folder the extracts are delivered to")
+    r.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    _add_home(r)
+
+    d = sub.add_parser("demo", help="generate a small city into the home and run it")
+    d.add_argument("--persons", type=int, default=5000)
+    d.add_argument("--days", type=int, default=60)
+    d.add_argument("--seed", type=int, default=1)
+    _add_home(d)
+
+    s = sub.add_parser("serve", help="start the Streamlit dashboards on the published mart")
+    _add_home(s)
+
+    b = sub.add_parser("dbt", help="run a dbt command against the home (maintainers)")
+    _add_home(b)
+    b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select staging")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            from .generate import generate_city
+
+            generate_city(
+                args.out,
+                persons=args.persons,
+                days=args.days,
+                seed=args.seed,
+                misuse=args.misuse,
+                bad_input=args.bad_input,
+            )
+            return 0
+        if args.command == "run":
+            from .pipeline import run
+
+            return run(args.inbox, Home.resolve(args.home), target=args.target)
+        if args.command == "demo":
+            from .pipeline import demo
+
+            return demo(
+                Home.resolve(args.home), persons=args.persons, days=args.days, seed=args.seed
+            )
+        if args.command == "serve":
+            from .serve import serve
+
+            return serve(Home.resolve(args.home))
+        if args.command == "dbt":
+            from .dbt_build import run_dbt
+            from .keys import resolve_key_file
+
+            home = Home.resolve(args.home)
+            dbt_args = [a for a in args.dbt_args if a != "--"]
+            return 0 if run_dbt(home, dbt_args, key_file=resolve_key_file(home)) else 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
