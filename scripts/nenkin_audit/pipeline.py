@@ -1,15 +1,114 @@
-"""`run` and `demo`: the scheduled job end to end (placeholder until the loader lands)."""
+"""`run` (the scheduled job) and `demo`, end to end.
+
+run = load new inbox files → dbt build (seeds, models, tests) → publish the mart atomically.
+Exit 0 only when the published mart is complete and tested; any failure leaves the previously
+published mart untouched (published contract §1)."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .errors import UserError
 from .home import Home
 
-
-def run(inbox: Path, home: Home, *, target: str = "duckdb") -> int:
-    raise NotImplementedError
+Say = Callable[[str], None]
 
 
-def demo(home: Home, *, persons: int, days: int, seed: int) -> int:
-    raise NotImplementedError
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+@contextlib.contextmanager
+def _exclusive(home: Home) -> Iterator[None]:
+    """One `run` per home at a time: an overlapping cron start fails fast instead of waiting on
+    DuckDB's file lock halfway through."""
+    lock_path = home.root / "run.lock"
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"another nenkin-audit run is using {home.root} (lock {lock_path}); "
+                "wait for it to finish, or use another --home"
+            ) from None
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+
+
+@contextlib.contextmanager
+def _step(name: str, say: Say) -> Iterator[None]:
+    say(f"== {name}")
+    t0 = time.perf_counter()
+    yield
+    say(f"   {name}: done in {time.perf_counter() - t0:.1f}s")
+
+
+def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> int:
+    if target != "duckdb":
+        raise UserError(
+            f"the {target!r} target is not available in this version; use --target duckdb"
+        )
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise UserError(f"inbox {inbox} is not a folder: pass the folder the extracts arrive in")
+    from .dbt_build import run_dbt
+    from .keys import KEY_FILE_ENV, resolve_key_file
+    from .loader import load_inbox
+    from .publish import publish
+
+    home.ensure()
+    key_file = resolve_key_file(home)
+    if key_file is None:
+        raise UserError(
+            f"no pseudonym key: set {KEY_FILE_ENV} to the key file (owner-only permissions), "
+            f"or place one at {home.default_key_file}; `nenkin-audit demo` creates a demo key"
+        )
+    with _exclusive(home):
+        say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}")
+        with _step("load", say):
+            summary = load_inbox(inbox, home.warehouse, progress=lambda m: say(f"   {m}"))
+        if getattr(summary, "rejected", 0):
+            say(
+                f"   warning: {summary.rejected} file(s) rejected and moved to "
+                f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
+            )
+        with _step("dbt build (seeds, models, tests)", say):
+            ok = run_dbt(home, ["build"], key_file=key_file)
+        if not ok:
+            say(
+                "dbt build failed: the published mart was NOT replaced. "
+                f"See the messages above and {home.logs / 'dbt.log'}."
+            )
+            return 1
+        with _step("publish", say):
+            path = publish(home)
+        say(f"published: {path}")
+    return 0
+
+
+def demo(home: Home, *, persons: int, days: int, seed: int, say: Say = _say) -> int:
+    from .generate import generate_city
+    from .keys import KEY_FILE_ENV, ensure_demo_key
+
+    home.ensure()
+    if not os.environ.get(KEY_FILE_ENV):
+        key = ensure_demo_key(home)
+        say(f"demo pseudonym key: {key} (owner-only; set {KEY_FILE_ENV} to use your own)")
+    inbox = home.root / "demo-inbox"
+    with _step(f"generate a synthetic city ({persons} persons, {days} working days)", say):
+        generate_city(
+            inbox, persons=persons, days=days, seed=seed, progress=lambda m: say(f"   {m}")
+        )
+    rc = run(inbox, home, say=say)
+    if rc == 0:
+        say(
+            "open the dashboards with:  nenkin-audit serve"
+            + ("" if home.root == Home.resolve().root else f" --home {home.root}")
+        )
+    return rc
