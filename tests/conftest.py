@@ -1,0 +1,87 @@
+"""Shared fixtures: one generated city, built once per test session through the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class BuiltCity:
+    inbox: Path
+    truth: Path
+    home: Path
+    key_file: Path
+    output: str  # everything `nenkin-audit run` printed
+    returncode: int
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.home / "mart.duckdb"
+
+
+def cli(*args: str, env: dict[str, str] | None = None, check: bool = False):
+    """Run the installed `nenkin-audit` command as an operator would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nenkin_audit.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"nenkin-audit {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def built_city(tmp_path_factory: pytest.TempPathFactory) -> BuiltCity:
+    """A small city with labelled misuse and bad input, generated and run end to end once."""
+    from nenkin_audit.home import Home
+    from nenkin_audit.keys import ensure_demo_key
+
+    root = tmp_path_factory.mktemp("city")
+    inbox = root / "inbox"
+    home = root / "home"
+    cli(
+        "generate",
+        "--out",
+        str(inbox),
+        "--persons",
+        "4000",
+        "--days",
+        "45",
+        "--seed",
+        "7",
+        "--misuse",
+        "--bad-input",
+        check=True,
+    )
+    key_file = ensure_demo_key(Home.resolve(home))
+    proc = cli(
+        "run",
+        "--inbox",
+        str(inbox),
+        "--home",
+        str(home),
+        env={"NENKIN_AUDIT_KEY_FILE": str(key_file)},
+    )
+    return BuiltCity(
+        inbox=inbox,
+        truth=root / "inbox_truth",
+        home=home,
+        key_file=key_file,
+        output=proc.stdout + proc.stderr,
+        returncode=proc.returncode,
+    )
