@@ -1,0 +1,54 @@
+-- 提供・移転の記録, append-only: one row per raw row, typed, with its reject reason.
+
+with
+
+source as (
+    select * from {{ source('kiban', 'teikyo_iten') }}
+),
+
+renamed as (
+    select
+        record_id as record_key,
+        {{ normalise_text('record_id') }} as record_id,
+        {{ normalise_text('sent_at') }} as sent_at,
+        {{ normalise_text('recipient_code') }} as recipient_code,
+        {{ normalise_text('method') }} as method,
+        {{ normalise_text('record_count') }} as record_count,
+        legal_basis,
+        file_name,
+        {{ normalise_text('operator_staff_id') }} as operator_staff_id,
+        _file_name,
+        _line_no,
+        _record_no,
+        _extract_date,
+        _file_seq
+    from source
+),
+
+final as (
+    select
+        nullif(record_id, '') as record_id,
+        {{ iso_to_timestamp('sent_at') }} as sent_at,
+        nullif(recipient_code, '') as recipient_code,
+        nullif(method, '') as method,
+        {{ to_integer('record_count') }} as record_count,
+        nullif(legal_basis, '') as legal_basis,
+        nullif(file_name, '') as file_name,
+        nullif(operator_staff_id, '') as operator_staff_id,
+        _file_name,
+        _line_no,
+        _record_no,
+        _extract_date,
+        _file_seq,
+        record_key,
+        {{ reject_reason([
+            rule_required('record_id'),
+            rule_timestamp('sent_at', required=true),
+            rule_code('recipient_code', 'code_recipients'),
+            rule_code('method', 'code_teikyo_method'),
+            rule_integer('record_count'),
+        ]) }} as reject_reason
+    from renamed
+)
+
+select * from final
