@@ -1,0 +1,13 @@
+{#- fct_reconciliation is internally consistent with published contract §3:
+    mismatch_fields only (and always) on mismatched; uketsuke_no null exactly for
+    unmatched_result; filing statuses on filing rows, result statuses on result rows; a result
+    row belongs to matched / mismatched / returned / duplicate_result / unmatched_result and
+    optionally pending; withdrawn and not_forwarded carry none. -#}
+select *
+from {{ ref('fct_reconciliation') }}
+where (status = 'mismatched') <> (mismatch_fields is not null)
+    or (status = 'unmatched_result') <> (uketsuke_no is null)
+    or is_filing <> (status in ('matched', 'mismatched', 'returned', 'pending', 'not_forwarded', 'withdrawn'))
+    or (status in ('matched', 'mismatched', 'returned', 'duplicate_result', 'unmatched_result') and list_id is null)
+    or (status in ('withdrawn', 'not_forwarded') and list_id is not null)
+    or (list_id is null) <> (row_no is null)
