@@ -168,8 +168,8 @@ def _handle(
     original = ledger.loaded_by_sha.get(sha)
     if original is not None:
         message = (
-            f"same bytes as {original.file_name}, loaded {original.loaded_at:%Y-%m-%d %H:%M:%S}; "
-            "not loaded again (the file is left in the inbox)"
+            f"same bytes as {original.file_name}, which is already loaded (sha256 "
+            f"{sha[:12]}…); not loaded again, the file is left in the inbox"
         )
         row = LedgerRow(
             **base,
@@ -198,9 +198,8 @@ def _handle(
         if reused is not None:
             raise FileRejected(
                 "name_reused",
-                f"a different file named {name} was loaded on "
-                f"{reused.loaded_at:%Y-%m-%d %H:%M:%S} (sha256 {reused.sha256[:12]}…); this one "
-                "has other content. A correction must come as a new file with a higher sequence "
+                f"a different file named {name} is already loaded (sha256 "
+                f"{reused.sha256[:12]}…, this one {sha[:12]}…). A correction must come as a new file with a higher sequence "
                 f"number, e.g. {_next_free_name(fn.extract, fn.extract_date, fn.seq, ledger)}.",
             )
         parsed = parse_extract(data, EXTRACTS[fn.extract].columns)
