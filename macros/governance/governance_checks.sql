@@ -8,9 +8,10 @@
     {{ return(['float8', 'bigint', 'varchar', 'date', 'timestamp', 'boolean']) }}
 {%- endmacro %}
 
-{#- The only kojin_no-named columns allowed outside staging: boolean flags. -#}
+{#- The only kojin_no-named columns allowed outside staging: boolean flags about the number
+    (valid check digit, present, the account's permission to display it), never the number. -#}
 {% macro governance_kojin_no_flags() -%}
-    {{ return(['kojin_no_valid', 'kojin_no_present']) }}
+    {{ return(['kojin_no_valid', 'kojin_no_present', 'may_display_kojin_no']) }}
 {%- endmacro %}
 
 {% macro governance_pii_class(col) -%}
@@ -62,7 +63,7 @@
 {#- No lineage from kojin_no into a public model. kojin_no may exist only inside staging
     (base_ models and the ephemeral kojin_no link); walking every ancestor of every public model:
     - an ancestor outside models/staging/ must not mention the identifier kojin_no in its SQL
-      (the flags kojin_no_valid / kojin_no_present are other identifiers) nor document a column
+      (the boolean flags of governance_kojin_no_flags are other identifiers) nor document a column
       with kojin_no in its name other than those flags;
     - a staging model read from outside staging must not be a base_ model and must not document a
       kojin_no column (it is the place where the number is dropped);

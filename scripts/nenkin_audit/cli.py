@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="start the Streamlit dashboards on the published mart")
     _add_home(s)
 
+    i = sub.add_parser(
+        "reidentify",
+        help="key holders only: the 宛名番号 behind a pseudonym (logged to logs/reidentify.log)",
+    )
+    i.add_argument("--pid", required=True, help="the pseudonym, e.g. person_pid from the mart")
+    i.add_argument("--reason", required=True, help="why (case / request number); audited")
+    _add_home(i)
+
     b = sub.add_parser("dbt", help="run a dbt command against the home (maintainers)")
     _add_home(b)
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select staging")
@@ -81,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve
 
             return serve(Home.resolve(args.home))
+        if args.command == "reidentify":
+            from .reidentify import main as reidentify_main
+
+            return reidentify_main(Home.resolve(args.home), args.pid, args.reason)
         if args.command == "dbt":
             from .dbt_build import run_dbt
             from .keys import resolve_key_file
