@@ -54,16 +54,23 @@
     (case when {{ has_shape(col, '0000-00-00') }} then {{ cast_iso_date(col) }} end)
 {%- endmacro %}
 
-{#- `YYYY-MM-DD HH:MM:SS` (JST wall clock, no zone) -> timestamp; null for anything else. -#}
+{#- `YYYY-MM-DD HH:MM:SS` (JST wall clock, no zone) -> timestamp; null for anything else
+    (24:00:00 and leap seconds included: engines would roll them over to another time). -#}
 {% macro iso_to_timestamp(col) -%}
-    (case when {{ has_shape(col, '0000-00-00 00:00:00') }} then {{ cast_iso_timestamp(col) }} end)
+    (case
+        when {{ has_shape(col, '0000-00-00 00:00:00') }}
+            and substr({{ col }}, 12, 2) <= '23'
+            and substr({{ col }}, 15, 2) <= '59'
+            and substr({{ col }}, 18, 2) <= '59'
+            then {{ cast_iso_timestamp(col) }}
+    end)
 {%- endmacro %}
 
 
-{#- Engine-specific: text already known to have the layout YYYY-MM-DD [HH:MM:SS] -> value or
-    null when the calendar day / clock time does not exist. DuckDB: try_cast. The default is
-    plain standard SQL (checks month, day of month incl. leap years, and clock ranges before an
-    ordinary cast), for PostgreSQL and any engine without try_cast. -#}
+{#- Engine-specific: text already known to have the layout YYYY-MM-DD [HH:MM:SS] (and a clock
+    time within 00:00:00-23:59:59) -> value, or null when the calendar day does not exist.
+    DuckDB: try_cast. The default is plain standard SQL (checks month and day of month incl.
+    leap years before an ordinary cast), for PostgreSQL and any engine without try_cast. -#}
 {% macro cast_iso_date(col) -%}
     {{ return(adapter.dispatch('cast_iso_date', 'nenkin_audit')(col)) }}
 {%- endmacro %}
@@ -85,13 +92,7 @@
 {%- endmacro %}
 
 {% macro default__cast_iso_timestamp(col) -%}
-    (case
-        when {{ _iso_day_exists(col) }}
-            and substr({{ col }}, 12, 2) <= '23'
-            and substr({{ col }}, 15, 2) <= '59'
-            and substr({{ col }}, 18, 2) <= '59'
-            then cast({{ col }} as timestamp)
-    end)
+    (case when {{ _iso_day_exists(col) }} then cast({{ col }} as timestamp) end)
 {%- endmacro %}
 
 {#- Text starting YYYY-MM-DD (digits known): is that a calendar day? -#}

@@ -23,9 +23,10 @@
 {%- endmacro %}
 
 {#- The form every code, number, identifier and date is validated in: NFKC, then surrounding
-    spaces removed. The raw layer is '' for an empty field, never null; this keeps it ''. -#}
+    spaces removed. An empty field is '' (the raw layer never holds null; a null would also
+    become '', so a missing value is always caught by rule_required). -#}
 {% macro normalise_text(col) -%}
-    trim({{ nfkc(col) }})
+    coalesce(trim({{ nfkc(col) }}), '')
 {%- endmacro %}
 
 {#- True when every character of `col` is a digit and the text has the digit layout of `mask`,
