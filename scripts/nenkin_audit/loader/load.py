@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +28,8 @@ from .parse import FileRejected, ParsedFile, parse_extract
 from .schema import SCHEMA, ensure_schema
 
 Progress = Callable[[str], None]
+
+_READ_AHEAD = 1  # files read and parsed ahead of the one being written
 
 
 @dataclass
@@ -88,8 +93,14 @@ def load_inbox(
         offered = list_inbox(inbox)
         say(f"load: {len(offered)} file(s) in {inbox}")
         width = len(str(len(offered)))
-        for i, item in enumerate(offered, 1):
-            result = _handle(con, ledger, inbox, item)
+        for i, prepared in enumerate(_prepared(offered, ledger), 1):
+            if prepared.sha256 is None:
+                say(
+                    f"[{i:>{width}}/{len(offered)}] gone      {prepared.item.name}: removed from "
+                    "the inbox during the run; it will be looked at when it is offered again"
+                )
+                continue
+            result = _handle(con, ledger, inbox, prepared)
             summary.add(result)
             summary.seconds = time.perf_counter() - started
             if result.status != "unchanged":
@@ -126,12 +137,66 @@ def _now() -> dt.datetime:
     return dt.datetime.now()
 
 
-def _handle(
-    con: duckdb.DuckDBPyConnection, ledger: Ledger, inbox: Path, item: Offered
-) -> FileResult:
+@dataclass
+class _Prepared:
+    """A file read, hashed and (when it will have to be) parsed, ahead of its turn."""
+
+    item: Offered
+    sha256: str | None  # None: the file disappeared before it could be read
+    outcome: ParsedFile | FileRejected | None = None
+    seconds: float = 0.0
+
+
+def _needs_parsing(item: Offered, sha: str, ledger: Ledger) -> bool:
+    # The ledger only grows during a run, so a file that needs no parsing now never will.
+    return (
+        item.parsed is not None
+        and (item.name, sha) not in ledger.by_name_sha
+        and sha not in ledger.loaded_by_sha
+        and item.name not in ledger.loaded_by_name
+    )
+
+
+def _prepare(item: Offered, ledger: Ledger) -> _Prepared:
     t0 = time.perf_counter()
-    data = item.path.read_bytes()
+    try:
+        data = item.path.read_bytes()
+    except FileNotFoundError:
+        return _Prepared(item, None)
     sha = hashlib.sha256(data).hexdigest()
+    outcome: ParsedFile | FileRejected | None = None
+    if _needs_parsing(item, sha, ledger):
+        assert item.parsed is not None
+        try:
+            outcome = parse_extract(data, EXTRACTS[item.parsed.extract].columns)
+        except FileRejected as exc:
+            outcome = exc
+    return _Prepared(item, sha, outcome, time.perf_counter() - t0)
+
+
+def _prepared(offered: list[Offered], ledger: Ledger) -> Iterator[_Prepared]:
+    """The files in order, each read and parsed by a helper thread while the previous one is
+    being written (DuckDB and polars release the GIL): at most two files are in memory."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nenkin-audit-read") as pool:
+        pending: deque[Future[_Prepared]] = deque()
+        items = iter(offered)
+        for item in itertools.islice(items, _READ_AHEAD):
+            pending.append(pool.submit(_prepare, item, ledger))
+        while pending:
+            done = pending.popleft().result()
+            nxt = next(items, None)
+            if nxt is not None:
+                pending.append(pool.submit(_prepare, nxt, ledger))
+            yield done
+
+
+def _handle(
+    con: duckdb.DuckDBPyConnection, ledger: Ledger, inbox: Path, prepared: _Prepared
+) -> FileResult:
+    t0 = time.perf_counter() - prepared.seconds
+    item = prepared.item
+    sha = prepared.sha256
+    assert sha is not None
     name = item.name
     fn = item.parsed
     extract = fn.extract if fn else None
@@ -202,9 +267,14 @@ def _handle(
                 f"{reused.sha256[:12]}…, this one {sha[:12]}…). A correction must come as a new file with a higher sequence "
                 f"number, e.g. {_next_free_name(fn.extract, fn.extract_date, fn.seq, ledger)}.",
             )
-        parsed = parse_extract(data, EXTRACTS[fn.extract].columns)
+        outcome = prepared.outcome
+        if outcome is None:  # not expected (see _needs_parsing), but never load unchecked
+            outcome = _prepare(item, Ledger([])).outcome
+        if isinstance(outcome, FileRejected):
+            raise outcome
+        assert outcome is not None
+        parsed = outcome
     except FileRejected as rej:
-        del data
         target = rejected_target(inbox, name, ledger.moved_to)
         row = LedgerRow(
             **base,
@@ -228,7 +298,6 @@ def _handle(
             seconds=time.perf_counter() - t0,
         )
 
-    del data
     assert fn is not None
     row = LedgerRow(
         **base,
