@@ -1,11 +1,12 @@
-"""Running dbt in-process against a home: one place that sets the profile, the warehouse path,
+"""Running dbt (in a child process) against a home: one place that sets the profile, the warehouse path,
 the key file, and where dbt writes its target and logs."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 from .home import Home, project_dir
@@ -24,34 +25,26 @@ def dbt_env(home: Home, key_file: Path | None) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def _environ(values: dict[str, str]):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def run_dbt(home: Home, args: Sequence[str], *, key_file: Path | None = None) -> bool:
-    """Run one dbt command (e.g. ["build"]) for this home; True when dbt reports success."""
-    from dbt.cli.main import dbtRunner
+    """Run one dbt command (e.g. ["build"]) for this home; True when dbt reports success.
 
+    dbt runs in a child process: its global state, logging and DuckDB handles end with it, so the
+    warehouse is free for the publisher afterwards, and a crash in dbt cannot take the job down
+    half-way through a publish."""
     home.ensure()
-    with _environ(dbt_env(home, key_file)):
-        cwd = os.getcwd()
-        os.chdir(project_dir())
-        try:
-            result = dbtRunner().invoke(
-                [*args, "--project-dir", str(project_dir()), "--profiles-dir", str(project_dir())]
-            )
-        finally:
-            os.chdir(cwd)
-    if result.exception is not None:
-        raise RuntimeError(f"dbt {' '.join(args)} could not run: {result.exception}")
-    return bool(result.success)
+    env = {**os.environ, **dbt_env(home, key_file)}
+    if not sys.stdout.isatty():
+        env.setdefault("DBT_USE_COLORS", "false")
+    cmd = [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        *args,
+        "--project-dir",
+        str(project_dir()),
+        "--profiles-dir",
+        str(project_dir()),
+    ]
+    sys.stdout.flush()
+    proc = subprocess.run(cmd, env=env, cwd=project_dir())
+    return proc.returncode == 0
