@@ -1,8 +1,9 @@
 """Benchmark of the loader at city scale: an inbox loaded into a fresh warehouse, then loaded again
 (the idempotent no-op re-run of a scheduled job).
 
-Writes `bench-results/load.json`: files, rows, bytes, wall time, rows/s, MB/s and the loader
-process's peak RSS.
+Writes `bench-results/load.json`: files, rows, bytes, wall time, rows/s, MB/s, the loader
+process's CPU time and peak RSS (and the machine's load average: on a shared machine wall
+time depends on what else runs, CPU time much less).
 
     python -m pytest tests/benchmarks/bench_load.py -m benchmark      # city scale (see below)
     python tests/benchmarks/bench_load.py --inbox DIR                 # an existing inbox
@@ -98,8 +99,8 @@ def make_city(inbox: Path) -> None:
     generate_city(inbox, persons=1_400_000, days=245, seed=1)
 
 
-def _load_in_child(inbox: Path, warehouse: Path) -> tuple[float, int, list[str]]:
-    """Run the loader in its own process: (wall seconds, peak RSS in bytes, output lines)."""
+def _load_in_child(inbox: Path, warehouse: Path) -> tuple[float, int, float]:
+    """Run the loader in its own process: (wall seconds, peak RSS in bytes, CPU seconds)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [
@@ -125,7 +126,7 @@ def _load_in_child(inbox: Path, warehouse: Path) -> tuple[float, int, list[str]]
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):  # 1: some file was rejected (reported, not a failure)
         raise RuntimeError(f"loader failed ({proc.returncode}):\n" + "\n".join(lines[-20:]))
-    return wall, usage.ru_maxrss * 1024, lines
+    return wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_benchmark(
@@ -137,7 +138,7 @@ def run_benchmark(
     workdir: Path,
     out: Path = RESULTS,
 ) -> dict:
-    source = "given"
+    source = f"given: {inbox}"
     gen_seconds = None
     if inbox is None:
         inbox = workdir / "inbox"
@@ -160,7 +161,7 @@ def run_benchmark(
     files = sorted(p for p in work_inbox.iterdir() if p.is_file())
     size = sum(p.stat().st_size for p in files)
 
-    wall, rss, _ = _load_in_child(work_inbox, warehouse)
+    wall, rss, cpu = _load_in_child(work_inbox, warehouse)
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -170,6 +171,7 @@ def run_benchmark(
     ).fetchone()
     con.close()
     rerun_wall, rerun_rss, _ = _load_in_child(work_inbox, warehouse)
+    load_avg = os.getloadavg()
 
     result = {
         "benchmark": "load",
@@ -178,6 +180,7 @@ def run_benchmark(
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "load_average_after": [round(x, 1) for x in load_avg],
         },
         "inbox": source,
         "generate_seconds": gen_seconds,
@@ -188,6 +191,8 @@ def run_benchmark(
         "wall_seconds": round(wall, 2),
         "rows_per_second": round(loaded_rows / wall),
         "mb_per_second": round(size / 1e6 / wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "rows_per_cpu_second": round(loaded_rows / cpu),
         "peak_rss_mb": round(rss / 2**20),
         "warehouse_mb": round(warehouse.stat().st_size / 2**20),
         "rerun_wall_seconds": round(rerun_wall, 2),
