@@ -315,10 +315,11 @@ def test_a_record_with_a_line_break_counts_once_in_the_trailer(inbox, warehouse)
     assert summary.loaded == 1 and summary.rows_loaded == 3
 
 
-def test_an_empty_file_is_rejected(inbox, warehouse) -> None:
-    write(inbox, "fuka_20240401_001.csv", b"")
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\r\n \r\n"], ids=["zero", "bom", "blank"])
+def test_an_empty_file_is_rejected(inbox, warehouse, data) -> None:
+    write(inbox, "fuka_20240401_001.csv", data)
     load(inbox, warehouse)
-    assert_rejected(inbox, warehouse, "fuka_20240401_001.csv", "empty_file", b"")
+    assert_rejected(inbox, warehouse, "fuka_20240401_001.csv", "empty_file", data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,3 +96,20 @@ def test_a_damaged_quote_is_never_loaded_silently(seed: int) -> None:
     ref = _reference(damaged)
     assert [list(r[: len(COLUMNS)]) for r in parsed.frame.rows()] == [rec for rec, _ in ref]
     assert parsed.frame["_line_no"].to_list() == [line for _, line in ref]
+
+
+@pytest.mark.parametrize("slice_bytes", [1, 7, 64, 1 << 25])
+def test_commas_are_counted_per_line_in_any_slice_size(slice_bytes: int) -> None:
+    from nenkin_audit.loader.parse import _commas_per_line
+
+    rng = random.Random(slice_bytes)
+    lines = ["".join(rng.choice("ab,,山") for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    data = "".join(line + "\n" for line in lines).encode()
+    assert _commas_per_line(data, slice_bytes).tolist() == [x.count(",") for x in lines]
+
+
+def test_a_bare_carriage_return_outside_quotes_is_malformed() -> None:
+    lines = [",".join(COLUMNS), "a,b,c,d,e,f,g", "a,b\rx,c,d,e,f,g", "TRAILER,2", ""]
+    with pytest.raises(FileRejected) as exc:
+        parse_extract("\r\n".join(lines).encode(), COLUMNS)
+    assert exc.value.code == "malformed_csv" and "line 3" in exc.value.message

@@ -26,6 +26,9 @@ UTF8_SIG = "utf-8-sig"
 
 _TRAILER_RE = re.compile(rb"TRAILER,(.*)", re.DOTALL)
 _NL, _CR, _COMMA, _QUOTE = 10, 13, 44, 34
+_BARE_CR = re.compile(rb"\r(?!\n)")
+_BLANK = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*")
+_SLICE = 1 << 25  # bytes per slice when counting commas
 
 csv.field_size_limit(1 << 30)
 
@@ -110,7 +113,7 @@ def decode(data: bytes) -> tuple[str, bytes]:
 
 def parse_extract(data: bytes, columns: tuple[str, ...]) -> ParsedFile:
     """Check every file rule and return the data records, or raise FileRejected."""
-    if not data.removeprefix(UTF8_BOM).strip(b" \t\r\n"):
+    if _BLANK.fullmatch(data):
         raise FileRejected(
             "empty_file",
             f"the file is empty ({len(data)} bytes, no header, no trailer): probably a failed "
@@ -231,34 +234,22 @@ def parse_records(
         quoted = np.zeros(ends.size, dtype=bool)
     line_nos = first_line + np.searchsorted(nl, starts).astype(np.int64)
 
-    # Records without quotes (after dropping the quotes of empty fields written as ""): one
-    # physical line each, parsed together.
+    # Records without quotes, or whose only quotes are empty fields written as "": one physical
+    # line each, parsed together by polars.
     plain_idx = np.flatnonzero(~quoted)
-    if not quotes.size:
-        plain = body
-    elif plain_idx.size:
-        keep = np.repeat(~quoted, ends - starts + 1)
-        drop = empty_pairs[~quoted[np.searchsorted(ends, empty_pairs)]]
-        keep[drop] = False
-        keep[drop + 1] = False
-        plain = a[: keep.size][keep].tobytes()
+    if plain_idx.size == ends.size:
+        plain = body[: int(ends[-1]) + 1] if ends.size else b""
     else:
-        plain = b""
-    if b"\r" in plain:
-        plain = plain.replace(b"\r\n", b"\n")
-        if b"\r" in plain:
-            pa = np.frombuffer(plain, dtype=np.uint8)
-            first_cr = int(np.flatnonzero(pa == _CR)[0])
-            k = plain.count(b"\n", 0, first_cr)
-            problems.append(
-                (int(line_nos[plain_idx[k]]), "a carriage return (CR) without line feed")
-            )
+        plain = b"".join(body[int(starts[i]) : int(ends[j]) + 1] for i, j in _runs(plain_idx))
+    crs = plain.count(b"\r")
+    if crs and crs != plain.count(b"\r\n"):
+        bare = _BARE_CR.search(plain)
+        assert bare is not None
+        k = plain.count(b"\n", 0, bare.start())
+        problems.append((int(line_nos[plain_idx[k]]), "a carriage return (CR) without line feed"))
     plain_frame = None
     if plain_idx.size:
-        pa = np.frombuffer(plain, dtype=np.uint8)
-        pnl = np.flatnonzero(pa == _NL)
-        commas = np.flatnonzero(pa == _COMMA)
-        per_line = np.diff(np.concatenate(([0], np.searchsorted(commas, pnl))))
+        per_line = _commas_per_line(plain)
         bad = np.flatnonzero(per_line != ncols - 1)
         if bad.size:
             k = int(bad[0])
@@ -273,7 +264,8 @@ def parse_records(
                 plain,
                 has_header=False,
                 schema=dict.fromkeys(columns, pl.String),
-                quote_char=None,
+                # Only `""` (an empty field) can be quoted here.
+                quote_char='"' if empty_pairs.size else None,
                 empty_string_is_null=False,
                 raise_if_empty=False,
                 comment_prefix=None,
@@ -285,6 +277,7 @@ def parse_records(
                     f"internal error: polars read {plain_frame.height} records with {nulls} "
                     f"nulls, expected {plain_idx.size} records without nulls"
                 )
+        del plain
 
     # Records with quotes: the csv module, one record at a time.
     quoted_idx = np.flatnonzero(quoted)
@@ -331,6 +324,33 @@ def parse_records(
                 .drop("_ord")
             )
     return _with_positions(frame, line_nos), int(quoted_idx.size)
+
+
+def _commas_per_line(data: bytes, slice_bytes: int = _SLICE) -> np.ndarray:
+    """Number of commas on each line of `data` (every line ends in LF), counted in slices so
+    that a large file needs little extra memory."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(a == _NL)
+    out = np.empty(nl.size, dtype=np.int64)
+    line, start = 0, 0
+    while line < nl.size:
+        stop = max(line + 1, int(np.searchsorted(nl, start + slice_bytes)))
+        end = int(nl[stop - 1]) + 1
+        commas = np.flatnonzero(a[start:end] == _COMMA)
+        at_nl = np.searchsorted(commas, nl[line:stop] - start)
+        out[line:stop] = np.diff(at_nl, prepend=0)
+        line, start = stop, end
+    return out
+
+
+def _runs(idx: np.ndarray):
+    """Contiguous runs of sorted indices as (first, last) pairs."""
+    if not idx.size:
+        return
+    breaks = np.flatnonzero(np.diff(idx) != 1)
+    firsts = np.concatenate(([idx[0]], idx[breaks + 1]))
+    lasts = np.concatenate((idx[breaks], [idx[-1]]))
+    yield from zip(firsts.tolist(), lasts.tolist(), strict=True)
 
 
 def _empty_quoted_fields(a: np.ndarray, quotes: np.ndarray) -> np.ndarray:
