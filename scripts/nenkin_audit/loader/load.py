@@ -264,12 +264,16 @@ def _handle(
             raise FileRejected(
                 "name_reused",
                 f"a different file named {name} is already loaded (sha256 "
-                f"{reused.sha256[:12]}…, this one {sha[:12]}…). A correction must come as a new file with a higher sequence "
-                f"number, e.g. {_next_free_name(fn.extract, fn.extract_date, fn.seq, ledger)}.",
+                f"{reused.sha256[:12]}…, this one {sha[:12]}…). A correction must come as a new "
+                "file with a higher sequence number, e.g. "
+                f"{_next_free_name(fn.extract, fn.extract_date, fn.seq, ledger)}.",
             )
         outcome = prepared.outcome
         if outcome is None:  # not expected (see _needs_parsing), but never load unchecked
-            outcome = _prepare(item, Ledger([])).outcome
+            again = _prepare(item, Ledger([]))
+            if again.sha256 != sha:
+                raise RuntimeError(f"{item.path} changed while it was being loaded; run again")
+            outcome = again.outcome
         if isinstance(outcome, FileRejected):
             raise outcome
         assert outcome is not None
