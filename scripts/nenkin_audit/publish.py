@@ -139,64 +139,83 @@ def _publish_lock(home: Home) -> Iterator[None]:
         yield
 
 
+def connect_warehouse(warehouse: Path) -> Any:
+    """A connection to the restricted warehouse for reading.
+
+    Read-only when this process has not opened the file yet. When dbt ran in this process
+    (`run` invokes dbt in-process), dbt-duckdb keeps its read-write database instance open and
+    DuckDB refuses a second, differently configured instance of the same file in one process:
+    then the connection joins dbt's instance (dbt has finished by the time anyone reads)."""
+    try:
+        return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise UserError(
+                f"cannot open the warehouse {warehouse} ({exc}); is another process writing it?"
+            ) from None
+        return duckdb.connect(str(warehouse))
+    except duckdb.IOException as exc:
+        raise UserError(
+            f"cannot open the warehouse {warehouse} ({exc}); is another process writing it?"
+        ) from None
+
+
 def _copy(building: Path, warehouse: Path, models: list[PublicModel]) -> dict[str, int]:
     """Copy the public models into a new DuckDB file; returns row counts per relation."""
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(building))
+    con = connect_warehouse(warehouse)
     try:
+        wh = _scalar(con, "select current_database()")
+        con.execute(f"attach {_lit(str(building))} as pub (read_write)")
         try:
-            con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
-        except duckdb.Error as exc:
-            raise UserError(
-                f"cannot open the warehouse {warehouse} read-only to publish ({exc}); "
-                "is another process writing it?"
-            ) from None
-        present = {
-            (s, t)
-            for s, t in con.sql(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_catalog = 'wh'"
-            ).fetchall()
-        }
-        missing = [f"{m.schema}.{m.name}" for m in models if (m.schema, m.name) not in present]
-        if missing:
-            raise UserError(
-                f"public model(s) not built in the warehouse: {', '.join(missing)}; "
-                "run the dbt build before publishing"
-            )
-        for m in models:
-            src = f"wh.{_q(m.schema)}.{_q(m.name)}"
-            cols = [
-                r[0]
-                for r in con.sql(
-                    "select column_name from information_schema.columns where table_catalog = 'wh' "
-                    f"and table_schema = {_lit(m.schema)} and table_name = {_lit(m.name)} "
-                    "order by ordinal_position"
+            present = {
+                (s, t)
+                for s, t in con.sql(
+                    "select table_schema, table_name from information_schema.tables "
+                    f"where table_catalog = {_lit(wh)}"
                 ).fetchall()
-            ]
-            bad = [c for c in cols if FORBIDDEN_COLUMN_RE.match(c)]
-            if bad:
+            }
+            missing = [f"{m.schema}.{m.name}" for m in models if (m.schema, m.name) not in present]
+            if missing:
                 raise UserError(
-                    f"public model {m.name} has identifier column(s) {bad}; refusing to publish"
+                    f"public model(s) not built in the warehouse: {', '.join(missing)}; "
+                    "run the dbt build before publishing"
                 )
-            if m.columns and list(m.columns) != cols:
-                raise UserError(
-                    f"public model {m.name}: warehouse columns {cols} differ from its contract "
-                    f"{list(m.columns)}; rebuild with dbt"
-                )
-            con.execute(f"create table main.{_q(m.name)} as select * from {src}")
-            n_src = _scalar(con, f"select count(*) from {src}")
-            n_dst = _scalar(con, f"select count(*) from main.{_q(m.name)}")
-            if n_src != n_dst:
-                raise RuntimeError(f"publish: {m.name} copied {n_dst} of {n_src} rows")
-            counts[m.name] = n_dst
-            if m.description:
-                con.execute(f"comment on table main.{_q(m.name)} is {_lit(m.description)}")
-            for col, text in m.column_descriptions.items():
-                if text and col in cols:
-                    con.execute(f"comment on column main.{_q(m.name)}.{_q(col)} is {_lit(text)}")
-        con.execute("detach wh")
-        con.execute("checkpoint")
+            for m in models:
+                src = f"{_q(wh)}.{_q(m.schema)}.{_q(m.name)}"
+                dst = f"pub.main.{_q(m.name)}"
+                cols = [
+                    r[0]
+                    for r in con.sql(
+                        "select column_name from information_schema.columns "
+                        f"where table_catalog = {_lit(wh)} and table_schema = {_lit(m.schema)} "
+                        f"and table_name = {_lit(m.name)} order by ordinal_position"
+                    ).fetchall()
+                ]
+                bad = [c for c in cols if FORBIDDEN_COLUMN_RE.match(c)]
+                if bad:
+                    raise UserError(
+                        f"public model {m.name} has identifier column(s) {bad}; refusing to publish"
+                    )
+                if m.columns and list(m.columns) != cols:
+                    raise UserError(
+                        f"public model {m.name}: warehouse columns {cols} differ from its contract "
+                        f"{list(m.columns)}; rebuild with dbt"
+                    )
+                con.execute(f"create table {dst} as select * from {src}")
+                n_src = _scalar(con, f"select count(*) from {src}")
+                n_dst = _scalar(con, f"select count(*) from {dst}")
+                if n_src != n_dst:
+                    raise RuntimeError(f"publish: {m.name} copied {n_dst} of {n_src} rows")
+                counts[m.name] = n_dst
+                if m.description:
+                    con.execute(f"comment on table {dst} is {_lit(m.description)}")
+                for col, text in m.column_descriptions.items():
+                    if text and col in cols:
+                        con.execute(f"comment on column {dst}.{_q(col)} is {_lit(text)}")
+            con.execute("checkpoint pub")
+        finally:
+            con.execute("detach pub")
     finally:
         con.close()
     return counts
