@@ -189,7 +189,7 @@ def test_no_partial_file_after_a_kill_inside_one_big_file(tmp_path: Path, when: 
     of it; the next run completes it."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    rows = 400_000
+    rows = 250_000
     write_extract(access_log(1, rows), "access_log", inbox / "access_log_20240401_001.csv")
     wh = tmp_path / "w.duckdb"
     wal = tmp_path / "w.duckdb.wal"
