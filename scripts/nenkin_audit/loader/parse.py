@@ -3,9 +3,11 @@
 The file's bytes are decoded (CP932, or UTF-8 after a BOM), the header and the trailer are
 checked, and the data records are split by the rules of RFC 4180: a line break ends a record
 unless it sits inside a quoted field, i.e. unless an odd number of `"` precede it. Records
-without any `"` (nearly all of them in practice) are parsed together by polars; the few that hold
-quotes are parsed one by one with Python's csv module (strict mode). Every field keeps its text
-exactly as delivered after unquoting; an empty field is ''.
+without any `"`, or whose only quotes are empty fields written `""` (nearly all records in
+practice), are checked for their field count with numpy and parsed together by polars (record i
+of them on its own physical line); the few that hold quoted text are parsed one by one with
+Python's csv module (strict mode). Every field keeps its text exactly as delivered after
+unquoting; an empty field is ''.
 
 Any breach raises `FileRejected` with a reason code of internal contract A and a sentence for
 the operator: what is wrong, where in the file, and what to do."""
