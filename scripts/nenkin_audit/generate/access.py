@@ -15,7 +15,7 @@ import polars as pl
 from .calendar import Calendar, is_working_day
 from .people import EV_TENKYO, G_ERR, G_RES, People
 from .rng import stream
-from .staff import OFFICE_DEPTS, OFFICE_WARD, Staff
+from .staff import DEPTS, OFFICE_DEPTS, OFFICE_WARD, Staff
 
 # component order breaks ties between lines of the same second
 (
@@ -30,6 +30,46 @@ from .staff import OFFICE_DEPTS, OFFICE_WARD, Staff
     C_MAINT,
     C_MISUSE,
 ) = range(10)
+
+
+SHORI = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "99")
+OPS = ("01", "02", "03", "04", "05")
+SCREENS = (
+    "AT0100",
+    "AT0200",
+    "BT0100",
+    "MT0100",
+    "NK0100",
+    "NK0110",
+    "NK0120",
+    "NK0130",
+    "NK0150",
+    "NK0200",
+    "NK0210",
+    "NK0300",
+    "NK0600",
+    "NK0900",
+    "RP0100",
+    "RP0200",
+    "RP0500",
+)
+_VOCABS = {"shori": SHORI, "op": OPS, "screen": SCREENS}
+_SORTED = {k: np.array(sorted(v)) for k, v in _VOCABS.items()}
+_ORDER = {k: np.array([v.index(x) for x in sorted(v)]) for k, v in _VOCABS.items()}
+
+
+_DEPT_WARD = np.array([OFFICE_WARD.get(d, -1) for d in DEPTS])
+
+
+def _codes(kind: str, values, n: int) -> np.ndarray:
+    """Small-integer codes of code strings (scalars or arrays) in one of the vocabularies."""
+    if isinstance(values, str):
+        return np.full(n, _VOCABS[kind].index(values), dtype=np.int16)
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int16)
+    pos = np.searchsorted(_SORTED[kind], arr.astype(str))
+    return _ORDER[kind][pos].astype(np.int16)
 
 
 @dataclass
@@ -50,30 +90,28 @@ class Lines:
     def make(sec, sidx, shori, op, screen, pidx=None, hit=None, comp=0, episode=None) -> Lines:
         n = len(sec)
 
-        def full(v, dtype=object):
+        def ints(v):
             if v is None:
-                return np.full(n, -1)
-            if np.isscalar(v):
-                return np.full(n, v, dtype=dtype)
-            return np.asarray(v)
+                return np.full(n, -1, dtype=np.int64)
+            return np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)).copy()
 
         return Lines(
             sec=np.asarray(sec, dtype=np.int64),
-            sidx=np.asarray(sidx, dtype=np.int64),
-            shori=full(shori),
-            op=full(op),
-            screen=full(screen),
-            pidx=np.asarray(full(pidx), dtype=np.int64),
-            hit=np.asarray(full(hit), dtype=np.int64),
+            sidx=ints(sidx),
+            shori=_codes("shori", shori, n),
+            op=_codes("op", op, n),
+            screen=_codes("screen", screen, n),
+            pidx=ints(pidx),
+            hit=ints(hit),
             comp=np.full(n, comp, dtype=np.int64),
-            episode=np.asarray(full(episode), dtype=np.int64),
+            episode=ints(episode),
         )
 
     @staticmethod
     def concat(parts: list[Lines]) -> Lines:
         parts = [p for p in parts if len(p.sec)]
         if not parts:
-            return Lines.make(np.zeros(0), np.zeros(0), "", "", "")
+            return Lines.make(np.zeros(0), np.zeros(0), "01", "01", "AT0100")
         return Lines(
             *[np.concatenate([getattr(p, f) for p in parts]) for f in Lines.__dataclass_fields__]
         )
@@ -94,17 +132,19 @@ class DayState:
         n_all = int(staff.staff.height)
         self.dept_of = np.full(n_all, "", dtype=object)
         self.dept_of[self.sidx] = self.dept
-        self.term_of = np.full(n_all, "", dtype=object)
-        by_dept: dict[str, list[str]] = {}
+        self.dept_code = np.zeros(n_all, dtype=np.int32)
+        self.dept_code[self.sidx] = [DEPTS.index(x) for x in self.dept]
+        self.term_code = np.zeros(n_all, dtype=np.int32)
+        by_dept: dict[str, list[int]] = {}
+        tindex = staff.terminal_index
         for tid, dep in zip(
             terms["terminal_id"].to_list(), terms["dept_code"].to_list(), strict=True
         ):
-            by_dept.setdefault(dep, []).append(tid)
+            by_dept.setdefault(dep, []).append(tindex[tid])
         for dep in np.unique(self.dept):
             members = self.sidx[self.dept == dep]
-            tl = by_dept.get(dep) or by_dept.get("H00") or ["T0001"]
-            for k, s in enumerate(members):
-                self.term_of[s] = tl[k % len(tl)]
+            tl = by_dept.get(dep) or by_dept.get("H00") or [0]
+            self.term_code[members] = np.array(tl)[np.arange(len(members)) % len(tl)]
         self.kengen_of = np.zeros(n_all, bool)
         self.kengen_of[self.sidx] = self.kengen == "1"
         self.role_of = np.full(n_all, "", dtype=object)
@@ -165,6 +205,12 @@ class AccessLog:
         self.sex = df["sex"]
         self.birth_iso = df["birth"].dt.strftime("%Y-%m-%d")
         self.addr = df["address"].clone()
+        self.staff_ids = staff.staff["staff_id"]
+        self.dept_v = pl.Series(DEPTS, dtype=pl.String)
+        self.term_v = staff.terminals["terminal_id"]
+        self.shori_v = pl.Series(SHORI, dtype=pl.String)
+        self.op_v = pl.Series(OPS, dtype=pl.String)
+        self.screen_v = pl.Series(SCREENS, dtype=pl.String)
         group = df["group"].to_numpy()
         ward = df["ward_idx"].to_numpy()
         self.ward = ward
@@ -361,7 +407,7 @@ class AccessLog:
         w = np.select([ds.role_of[pool] == "1", ds.role_of[pool] == "2"], [1.0, 0.8], 0.3)
         cdf = np.cumsum(w) / w.sum()
         st = pool[np.minimum(np.searchsorted(cdf, rng.random(n_s), side="right"), len(pool) - 1)]
-        ward = np.array([OFFICE_WARD[x] for x in ds.dept_of[st]])
+        ward = _DEPT_WARD[ds.dept_code[st]]
         ward = np.where(ward < 0, 10, ward)
         # staff at a ward office mostly sees that ward's residents, some from the whole city
         ward = np.where(rng.random(n_s) < 0.08, 10, ward)
@@ -459,41 +505,37 @@ class AccessLog:
         pidx = lines.pidx[order]
         hit = lines.hit[order]
         n = len(sec)
-        base = np.datetime64(d, "s")
-        ts = pl.Series((base + sec.astype("timedelta64[s]")).astype("datetime64[ms]")).dt.strftime(
-            "%Y-%m-%d %H:%M:%S"
-        )
-        has = pidx >= 0
-        safe = np.where(has, pidx, 0)
-        mask = pl.Series(has)
-        staff_ids = self.staff.staff["staff_id"].to_numpy()
-
-        def subj(series: pl.Series) -> pl.Series:
-            return pl.select(pl.when(mask).then(series.gather(safe)).otherwise(None)).to_series()
-
-        log_id = pl.select(
-            pl.lit(f"{d:%Y%m%d}") + pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7)
+        base = np.datetime64(d, "ms")
+        has = pl.Series(pidx >= 0)
+        subj_idx = pl.select(pl.when(has).then(pl.Series(pidx))).to_series()
+        hits = pl.select(
+            pl.when(pl.Series(hit >= 0)).then(pl.Series(hit).cast(pl.String))
         ).to_series()
         df = pl.DataFrame(
             {
-                "log_id": log_id,
-                "accessed_at": ts,
-                "staff_id": staff_ids[sidx],
-                "dept_code": ds.dept_of[sidx].astype(str),
-                "terminal_id": ds.term_of[sidx].astype(str),
-                "shori_jiyu": lines.shori[order].astype(str),
-                "operation": lines.op[order].astype(str),
-                "screen_id": lines.screen[order].astype(str),
-                "atena_no": subj(self.atena),
-                "hit_count": pl.select(
-                    pl.when(pl.Series(hit >= 0))
-                    .then(pl.Series(hit).cast(pl.String))
-                    .otherwise(None)
+                "log_id": pl.select(
+                    pl.concat_str(
+                        [
+                            pl.lit(f"{d:%Y%m%d}"),
+                            pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7),
+                        ]
+                    )
                 ).to_series(),
-                "subj_shimei": subj(self.shimei),
-                "subj_sex": subj(self.sex),
-                "subj_birth_date": subj(self.birth_iso),
-                "subj_address": subj(self.addr),
+                "accessed_at": pl.Series(base + (sec * 1000).astype("timedelta64[ms]")).dt.strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                ),
+                "staff_id": self.staff_ids.gather(sidx),
+                "dept_code": self.dept_v.gather(ds.dept_code[sidx]),
+                "terminal_id": self.term_v.gather(ds.term_code[sidx]),
+                "shori_jiyu": self.shori_v.gather(lines.shori[order]),
+                "operation": self.op_v.gather(lines.op[order]),
+                "screen_id": self.screen_v.gather(lines.screen[order]),
+                "atena_no": self.atena.gather(subj_idx),
+                "hit_count": hits,
+                "subj_shimei": self.shimei.gather(subj_idx),
+                "subj_sex": self.sex.gather(subj_idx),
+                "subj_birth_date": self.birth_iso.gather(subj_idx),
+                "subj_address": self.addr.gather(subj_idx),
             }
         )
         return df, lines.episode[order]

@@ -198,14 +198,16 @@ def _write_change(o: Output, extract: str, df: pl.DataFrame, cal: Calendar) -> N
     init = df.filter(pl.col("_deliver") <= INITIAL)
     later = df.filter(pl.col("_deliver") > INITIAL)
     if init.height:
-        init = (
-            init.sort(key + ["_changed_at"])
-            .group_by(key, maintain_order=True)
-            .last()
-            .filter(pl.col("_ct") != "D")
-            .with_columns(change_type=pl.lit("I"))
-            .sort(key)
-        )
+        dup = init.select(pl.struct(key).is_duplicated().any()).item()
+        if dup or (init["_ct"] == "D").any():
+            init = (
+                init.sort("_changed_at")
+                .unique(subset=key, keep="last", maintain_order=True)
+                .filter(pl.col("_ct") != "D")
+            )
+        init = init.with_columns(change_type=pl.lit("I"))
+        if len(key) > 1 or not init[key[0]].is_sorted():
+            init = init.sort(key)
         o.write(extract, INITIAL, init)
     for (d,), g in later.sort("_deliver", "_changed_at", *key).group_by(
         "_deliver", maintain_order=True

@@ -20,6 +20,7 @@ import polars as pl
 from .. import menjo_rules
 from . import vocab
 from .calendar import INITIAL, START, Calendar
+from .eras import era
 from .pension import (
     P_6064,
     P_CLOSED_2GO,
@@ -31,7 +32,7 @@ from .pension import (
 )
 from .people import EV_NONE, People
 from .rng import stream
-from .staff import OFFICE_DEPTS, Staff
+from .staff import Staff
 
 WINDOW = 31  # dbt var reconciliation_window_days
 
@@ -99,22 +100,42 @@ def _income_dict(row: dict) -> dict[str, int]:
     }
 
 
-def expected_decision(
-    ftype: str, applied: str, income: dict[str, int] | None, nendo: int
-) -> tuple[str, str]:
-    """(allowed_shurui or '', JPS kekka that agrees with the income) for an exemption filing."""
-    if income is None:
-        income = {}
-    if ftype == "32":
-        allowed = menjo_rules.allowed_shurui(income, nendo)
-        if allowed is None:
-            return "", "5"
-        return allowed, "4" if allowed <= applied else "6"
-    if ftype == "33":
-        ok = menjo_rules.student_allowed(income, nendo)
-        return ("06", "4") if ok else ("", "5")
-    ok = menjo_rules.yuyo_allowed(income, nendo)
-    return ("07", "4") if ok else ("", "5")
+class IncomeRule:
+    """`nenkin_audit.menjo_rules` with each (class, nendo) threshold looked up once.
+
+    menjo_rules.allowed_shurui reads its seed on every call; the generator decides tens of
+    thousands of applications, so it asks menjo_rules for the threshold rows once and then uses
+    menjo_rules' own limit and deduction functions (the tests hold this to allowed_shurui)."""
+
+    def __init__(self) -> None:
+        self._rules: dict[tuple[str, int], menjo_rules.Threshold] = {}
+
+    def allows(self, income: dict[str, int], shurui: str, nendo: int) -> bool:
+        rule = self._rules.get((shurui, nendo))
+        if rule is None:
+            rule = self._rules[(shurui, nendo)] = menjo_rules.threshold(shurui, nendo)
+        tested = int(income.get("gokei_shotoku") or 0) - menjo_rules.deductions_yen(income, rule)
+        return tested <= menjo_rules.limit_yen(income, rule)
+
+    def allowed_shurui(self, income: dict[str, int], nendo: int) -> str | None:
+        for shurui in menjo_rules.GRADED_SHURUI:
+            if self.allows(income, shurui, nendo):
+                return shurui
+        return None
+
+    def expected_decision(
+        self, ftype: str, applied: str, income: dict[str, int] | None, nendo: int
+    ) -> tuple[str, str]:
+        """(allowed_shurui or '', the JPS kekka that agrees with the income)."""
+        income = income or {}
+        if ftype == "32":
+            allowed = self.allowed_shurui(income, nendo)
+            if allowed is None:
+                return "", "5"
+            return allowed, "4" if allowed <= applied else "6"
+        shurui = menjo_rules.STUDENT_SHURUI if ftype == "33" else menjo_rules.YUYO_SHURUI
+        ok = self.allows(income, shurui, nendo)
+        return (shurui, "4") if ok else ("", "5")
 
 
 def build(
@@ -221,22 +242,8 @@ def build(
     sub = np.select([ward == 2, ward == 6, ward == 9], ["S01", "S02", "S03"], "")
     office = np.where((u >= 0.8) & (u < 0.9) & has_s, sub, np.where(u >= 0.9, "H00", k_office))
     office = np.where(post, np.where(rng.random(nf) < 0.6, "H00", k_office), office).astype(str)
-    sidx = np.full(nf, -1)
     staff_ids = staff.staff["staff_id"].to_numpy()
-    for day in np.unique(t):
-        d = work[day]
-        st = staff.on(max(d, INITIAL)).filter(
-            pl.col("working")
-            & pl.col("role").is_in(["1", "2", "3"])
-            & pl.col("dept").is_in(list(OFFICE_DEPTS))
-        )
-        by = {dep: g_["sidx"].to_numpy() for (dep,), g_ in st.group_by("dept", maintain_order=True)}
-        anyone = st["sidx"].to_numpy()
-        for i in np.flatnonzero(t == day):
-            arr = by.get(office[i])
-            if arr is None or len(arr) == 0:
-                arr = by.get("H00", anyone)
-            sidx[i] = arr[int(rng.integers(0, len(arr)))]
+    sidx = pick_staff(staff, [max(work[k], INITIAL) for k in t], office, rng)
 
     # ------------------------------------------------------------ what the filing says
     off_days = rng.integers(0, 31, nf)
@@ -282,10 +289,11 @@ def build(
         else {}
     )
     r_applied = rng.random(nf)
+    rule = IncomeRule()
     for i in ex_idx:
         inc = inc_rows.get((int(pidx[i]), int(nendo[i])))
         if ftype[i] == "32":
-            a = menjo_rules.allowed_shurui(inc or {}, int(nendo[i]))
+            a = rule.allowed_shurui(inc or {}, int(nendo[i]))
             grades = ["02", "03", "04", "05"]
             if a is None:
                 applied[i] = "02" if r_applied[i] < 0.7 else "04"
@@ -297,7 +305,7 @@ def build(
                     applied[i] = grades[j + 1]
                 else:
                     applied[i] = a
-        allowed[i], decision[i] = expected_decision(ftype[i], applied[i], inc, int(nendo[i]))
+        allowed[i], decision[i] = rule.expected_decision(ftype[i], applied[i], inc, int(nendo[i]))
     menjo_shurui = np.where(ftype == "32", applied, menjo_shurui)
     claim = np.isin(ftype, CLAIM_TYPES)
     decision = np.where(
@@ -523,22 +531,13 @@ def build(
     nf = filings.height
 
     # the receiving clerk of a refiled filing: someone at that office on that day
-    # (re-pick so the staff member is working on the new date)
     if new_rows:
+        re = filings.filter(pl.col("refile_of") >= 0)
+        got = pick_staff(staff, re["uketsuke_date"].to_list(), re["office"].to_numpy(), rj)
         sid_arr = filings["sidx"].to_numpy().copy()
-        for r_ in new_rows:
-            d = work[r_["t"]]
-            st = staff.on(max(d, INITIAL)).filter(
-                pl.col("working") & pl.col("role").is_in(["1", "2", "3"])
-            )
-            cand = st.filter(pl.col("dept") == r_["office"])["sidx"].to_numpy()
-            if len(cand) == 0:
-                cand = st.filter(pl.col("dept") == "H00")["sidx"].to_numpy()
-            if len(cand) == 0:
-                cand = st["sidx"].to_numpy()
-            sid_arr[r_["fid"]] = cand[int(rj.integers(0, len(cand)))]
-        filings = filings.with_columns(sidx=pl.Series(sid_arr)).with_columns(
-            staff_id=pl.Series(staff_ids[sid_arr])
+        sid_arr[re["fid"].to_numpy()] = got
+        filings = filings.with_columns(
+            sidx=pl.Series(sid_arr), staff_id=pl.Series(staff_ids[sid_arr])
         )
 
     cols = list(zip(*jrows, strict=True)) if jrows else [[]] * 8
@@ -707,6 +706,33 @@ def build(
     )
 
 
+def pick_staff(
+    staff: Staff, days: list[dt.date], office: np.ndarray, rng, roles=("1", "2", "3")
+) -> np.ndarray:
+    """For each (day, office) a working member of that office (fallback H00, then anyone)."""
+    per = staff.periods.join(staff.staff.select("sidx", "role"), on="sidx")
+    per = per.filter(pl.col("working") & pl.col("role").is_in(list(roles)))
+    p_sidx = per["sidx"].to_numpy()
+    p_from = per["p_from"].to_numpy()
+    p_to = per["p_to"].to_numpy()
+    p_dept = per["dept"].to_numpy().astype(str)
+    day_np = np.array(days, dtype="datetime64[D]")
+    out = np.full(len(days), -1)
+    for d in np.unique(day_np):
+        on = (p_from <= d) & (p_to > d)
+        idx = np.flatnonzero(day_np == d)
+        offs = office[idx]
+        for o in np.unique(offs):
+            cand = p_sidx[on & (p_dept == o)]
+            if len(cand) == 0:
+                cand = p_sidx[on & (p_dept == "H00")]
+            if len(cand) == 0:
+                cand = p_sidx[on]
+            k = idx[offs == o]
+            out[k] = cand[rng.integers(0, len(cand), len(k))]
+    return out
+
+
 def _weekly(cal: Calendar, weekday: int, start: dt.date) -> list[dt.date]:
     return cal.weekly(weekday, start=start)
 
@@ -832,195 +858,237 @@ def _bad_kojin(value: str) -> str:
     return body + str((good + 1) % 10)
 
 
+FW_FROM = list("0123456789-")
+FW_TO = list("０１２３４５６７８９－")
+
+
+def _fullwidth(col: pl.Expr) -> pl.Expr:
+    return col.str.replace_many(FW_FROM, FW_TO)
+
+
+def _hyphen(col: pl.Expr) -> pl.Expr:
+    return pl.when(col != "").then(col.str.slice(0, 4) + "-" + col.str.slice(4)).otherwise(col)
+
+
+def _stamp(days: np.ndarray, secs: np.ndarray) -> np.ndarray:
+    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[ms]") + (
+        np.asarray(secs, dtype=np.int64) * 1000
+    ).astype("timedelta64[ms]")
+
+
 def _todokede_versions(
     seed: int, filings: pl.DataFrame, cal: Calendar, victims: dict
 ) -> pl.DataFrame:
     """Every version of every filing: I at reception, then U (取下げ, 進達, late older copies) or D."""
     r = stream(seed, "filings", "versions")
-    work = list(cal.work)
-    pre = len(work) - cal.days
-    f = filings.to_dicts()
-    n = len(f)
+    work = np.array(cal.work, dtype="datetime64[D]")
+    n_work = len(work)
+    pre = n_work - cal.days
+    f = filings.sort("fid")
+    n = f.height
     u = r.random((n, 6))
-    rows = []
-    for i, x in enumerate(f):
-        counter = not x["post"]
-        kojin = x["pkojin"] if (x["pkojin"] and u[i, 0] < (0.9 if x["post"] else 0.7)) else ""
-        kiso = x["kiso"]
-        no_kiso = x["post"] and kojin and u[i, 1] < 0.35
-        kiso_txt = "" if no_kiso else kiso
-        tai = _era(x["taisho"])
-        uk = _era(x["uketsuke_date"])
-        if counter and u[i, 2] < 0.04:  # hand-keyed with full-width digits
-            kojin = kojin.translate(FULLWIDTH)
-            kiso_txt = (kiso_txt[:4] + "-" + kiso_txt[4:]).translate(FULLWIDTH) if kiso_txt else ""
-            tai = tai.translate(FULLWIDTH)
-        elif kiso_txt and u[i, 3] < 0.03:
-            kiso_txt = kiso_txt[:4] + "-" + kiso_txt[4:]
-        base = {
-            "uketsuke_no": x["uketsuke_no"],
-            "uketsuke_date": uk,
-            "office_code": x["office"],
-            "staff_id": x["staff_id"],
-            "todokede_shubetsu": x["type"],
-            "atena_no": x["atena_no"],
-            "kojin_no": kojin,
-            "kiso_nenkin_no": kiso_txt,
-            "taisho_date": tai,
-            "shubetsu_after": x["shubetsu_after"],
-            "menjo_shurui": x["menjo_shurui"],
-            "nenkin_kbn": x["nenkin_kbn"],
-            "shintatsu_date": "",
-            "shintatsu_batch": "",
-            "torisage": "0",
-        }
-        mark = ("", "", "")
-        if x["fid"] in victims:
-            col, val, code = victims[x["fid"]]
-            base[col] = _bad_kojin(x["pkojin"] or "123456789012") if val == "bad_check" else val
-            mark = (code, col, f"injected: {col} = {base[col]}")
-        t0 = x["uk_time"]
-        rows.append((base, t0, "I", mark))
-        if x["life"] == "deleted":
-            k = min(x["t"] + int(r.integers(0, 3)), len(work) - 1)
-            td = dt.datetime.combine(work[k], dt.time(17, 30)) + dt.timedelta(
-                seconds=int(r.integers(0, 3600))
-            )
-            rows.append((dict(base), max(td, t0 + dt.timedelta(minutes=5)), "D", mark))
-            continue
-        if x["life"] == "withdrawn":
-            k = min(x["t"] + int(r.integers(1, 6)), len(work) - 1)
-            tw = dt.datetime.combine(work[k], dt.time(10, 0)) + dt.timedelta(
-                seconds=int(r.integers(0, 6 * 3600))
-            )
-            if tw > t0 and work[k] <= cal.end:
-                rows.append(({**base, "torisage": "1"}, tw, "U", mark))
-            continue
-        if x["batch"] is not None:
-            b = x["batch"]
-            tb = dt.datetime.combine(b, dt.time(17, 0)) + dt.timedelta(
-                seconds=int(r.integers(0, 3000))
-            )
-            fwd = {
-                **base,
-                "shintatsu_date": _era(b),
-                "shintatsu_batch": f"B{b:%Y%m%d}{x['office']}",
-            }
-            rows.append((fwd, tb, "U", mark))
-            # an older version delivered after the newer one (per key the later changed_at wins)
-            if u[i, 4] < 0.05:
-                bi = work.index(b) if b in work else None
-                if bi is not None and bi >= pre and bi + 3 < len(work):
-                    late_day = work[bi + 1 + int(r.integers(0, 3))]
-                    rows.append(
-                        (
-                            dict(base),
-                            t0 + dt.timedelta(minutes=30),
-                            "U*" + late_day.isoformat(),
-                            mark,
-                        )
-                    )
-    out = pl.DataFrame(
-        [
-            {
-                **b,
-                "_changed_at": ts,
-                "_ct": ct[0],
-                "_deliver": dt.date.fromisoformat(ct[2:]) if ct.startswith("U*") else ts.date(),
-                "_bad_code": m[0],
-                "_bad_column": m[1],
-                "_bad_note": m[2],
-            }
-            for b, ts, ct, m in rows
-        ]
+    post = f["post"].to_numpy()
+    pk = f["pkojin"].to_numpy().astype(str)
+    has_k = pk != ""
+    kojin_on = has_k & (u[:, 0] < np.where(post, 0.9, 0.7))
+    no_kiso = post & kojin_on & (u[:, 1] < 0.35)
+    fw = ~post & (u[:, 2] < 0.04)  # hand-keyed with full-width digits
+    hy = ~fw & ~no_kiso & (u[:, 3] < 0.03)
+    base = f.select(
+        "uketsuke_no",
+        pl.Series("uketsuke_date", era(f["uketsuke_date"].to_numpy())),
+        pl.col("office").alias("office_code"),
+        "staff_id",
+        pl.col("type").alias("todokede_shubetsu"),
+        "atena_no",
+        pl.when(pl.Series(kojin_on)).then(pl.col("pkojin")).otherwise(pl.lit("")).alias("kojin_no"),
+        pl.when(pl.Series(no_kiso))
+        .then(pl.lit(""))
+        .otherwise(pl.col("kiso"))
+        .alias("kiso_nenkin_no"),
+        pl.Series("taisho_date", era(f["taisho"].to_numpy())),
+        "shubetsu_after",
+        "menjo_shurui",
+        "nenkin_kbn",
+        pl.lit("").alias("shintatsu_date"),
+        pl.lit("").alias("shintatsu_batch"),
+        pl.lit("0").alias("torisage"),
     )
-    return out
+    fws, hys = pl.Series(fw), pl.Series(hy)
+    base = base.with_columns(
+        kojin_no=pl.when(fws).then(_fullwidth(pl.col("kojin_no"))).otherwise(pl.col("kojin_no")),
+        kiso_nenkin_no=pl.when(fws)
+        .then(_fullwidth(_hyphen(pl.col("kiso_nenkin_no"))))
+        .when(hys)
+        .then(_hyphen(pl.col("kiso_nenkin_no")))
+        .otherwise(pl.col("kiso_nenkin_no")),
+        taisho_date=pl.when(fws)
+        .then(_fullwidth(pl.col("taisho_date")))
+        .otherwise(pl.col("taisho_date")),
+        _bad_code=pl.lit(""),
+        _bad_column=pl.lit(""),
+        _bad_note=pl.lit(""),
+    )
+    fid = f["fid"].to_numpy()
+    for v_fid, (col, val, code) in victims.items():
+        k = int(np.flatnonzero(fid == v_fid)[0])
+        if val == "bad_check":
+            val = _bad_kojin(pk[k] or "123456789012")
+        for c, v in (
+            (col, val),
+            ("_bad_code", code),
+            ("_bad_column", col),
+            ("_bad_note", f"injected: {col} = {val}"),
+        ):
+            base = base.with_columns(base[c].clone().scatter(k, v))
+    uk = f["uk_time"].to_numpy().astype("datetime64[ms]")
+    t = f["t"].to_numpy()
+    life = f["life"].to_numpy().astype(str)
+    parts = [
+        base.with_columns(
+            _changed_at=pl.Series(uk),
+            _ct=pl.lit("I"),
+            _deliver=pl.Series(uk.astype("datetime64[D]")),
+        )
+    ]
+    # deleted: D 0-2 working days later
+    m = life == "deleted"
+    k = np.minimum(t + r.integers(0, 3, n), n_work - 1)
+    td = np.maximum(
+        _stamp(work[k], 17.5 * 3600 + r.integers(0, 3600, n)), uk + np.timedelta64(300_000, "ms")
+    )
+    parts.append(
+        base.filter(pl.Series(m)).with_columns(_changed_at=pl.Series(td[m]), _ct=pl.lit("D"))
+    )
+    # withdrawn: U with torisage 1, 1-5 working days later
+    m = life == "withdrawn"
+    k = np.minimum(t + r.integers(1, 6, n), n_work - 1)
+    tw = _stamp(work[k], 10 * 3600 + r.integers(0, 6 * 3600, n))
+    m &= tw > uk
+    parts.append(
+        base.filter(pl.Series(m)).with_columns(
+            torisage=pl.lit("1"), _changed_at=pl.Series(tw[m]), _ct=pl.lit("U")
+        )
+    )
+    # forwarded: U with 進達 date and batch
+    batch = f["batch"].to_numpy().astype("datetime64[D]")
+    m = ~np.isnat(batch)
+    tb = _stamp(np.where(m, batch, work[0]), 17 * 3600 + r.integers(0, 3000, n))
+    fwd = base.filter(pl.Series(m)).with_columns(
+        shintatsu_date=pl.Series(era(batch[m])),
+        shintatsu_batch=pl.lit("B")
+        + pl.Series(batch[m]).dt.strftime("%Y%m%d")
+        + pl.col("office_code"),
+        _changed_at=pl.Series(tb[m]),
+        _ct=pl.lit("U"),
+    )
+    parts.append(fwd)
+    parts = [parts[0]] + [
+        p_.with_columns(_deliver=pl.col("_changed_at").dt.date()) for p_ in parts[1:]
+    ]
+    # an older version delivered after the newer one (per key the later changed_at wins)
+    bi = np.searchsorted(work, np.where(m, batch, work[0]))
+    late = m & (u[:, 4] < 0.05) & (bi >= pre) & (bi + 3 < n_work)
+    late_day = work[np.minimum(bi + 1 + r.integers(0, 3, n), n_work - 1)]
+    parts.append(
+        base.filter(pl.Series(late)).with_columns(
+            _changed_at=pl.Series(uk[late] + np.timedelta64(1_800_000, "ms")),
+            _ct=pl.lit("U"),
+            _deliver=pl.Series(late_day[late]).cast(pl.Date),
+        )
+    )
+    return pl.concat(parts, how="vertical_relaxed")
 
 
 def _jps_text(
     seed: int, jps: pl.DataFrame, pension: Pension, people: People, victims: dict
 ) -> pl.DataFrame:
     r = stream(seed, "filings", "jpstext")
-    kh = pension.kihon
-    kana = people.df["shimei_kana"].to_numpy()
-    kojin = kh["kojin_no"].to_numpy()
-    rows = []
-    u = r.random((jps.height, 3))
-    from ..formats import date_to_era
-
-    for i, x in enumerate(jps.to_dicts()):
-        kj = kojin[x["krow"]]
-        kiso = x["kiso"]
-        kj_out = kj if (kj and u[i, 0] < 0.4) else ""
-        kiso_out = kiso
-        if kj and u[i, 1] < 0.03:
-            kiso_out, kj_out = "", kj  # JPS row without 基礎年金番号, with 個人番号
-        elif u[i, 2] < 0.03:
-            kiso_out = kiso[:4] + "-" + kiso[4:]
-        kd = x["list_date"] - dt.timedelta(days=int(r.integers(1, 6)))
-        row = {
-            "list_id": x["list_id"],
-            "list_date": date_to_era(x["list_date"]),
-            "row_no": str(x["row_no"]),
-            "kiso_nenkin_no": kiso_out,
-            "kojin_no": kj_out,
-            "shimei_kana": kana[x["pidx"]],
-            "todokede_shubetsu": x["type"],
-            "taisho_date": date_to_era(x["taisho"]),
-            "kekka": x["kekka"],
-            "kekka_date": date_to_era(kd),
-            "shubetsu_after": x["shubetsu_after"],
-            "menjo_shurui": x["menjo_shurui"],
-            "henrei_riyu": x["henrei_riyu"] if x["kekka"] == "2" else "",
-            "_bad_code": "",
-            "_bad_column": "",
-            "_bad_note": "",
-            "_deliver": x["list_date"],
-            "_pidx": x["pidx"],
-        }
-        if x["rid"] in victims:
-            col, val, code = victims[x["rid"]]
-            row[col] = val
-            row["_bad_code"], row["_bad_column"], row["_bad_note"] = (
-                code,
-                col,
-                f"injected: {col} = {val}",
-            )
-        rows.append(row)
-    return pl.DataFrame(rows)
+    n = jps.height
+    kj = pension.kihon["kojin_no"].gather(jps["krow"])
+    u = r.random((n, 3))
+    has = (kj != "").to_numpy()
+    nokiso = has & (u[:, 1] < 0.03)  # JPS row without 基礎年金番号, with 個人番号
+    kj_on = has & ((u[:, 0] < 0.4) | nokiso)
+    hy = ~nokiso & (u[:, 2] < 0.03)
+    kd = jps["list_date"].to_numpy().astype("datetime64[D]") - r.integers(1, 6, n).astype(
+        "timedelta64[D]"
+    )
+    out = jps.select(
+        "list_id",
+        pl.Series("list_date", era(jps["list_date"].to_numpy())),
+        pl.col("row_no").cast(pl.String),
+        pl.when(pl.Series(nokiso))
+        .then(pl.lit(""))
+        .when(pl.Series(hy))
+        .then(_hyphen(pl.col("kiso")))
+        .otherwise(pl.col("kiso"))
+        .alias("kiso_nenkin_no"),
+        pl.when(pl.Series(kj_on)).then(kj).otherwise(pl.lit("")).alias("kojin_no"),
+        people.df["shimei_kana"].gather(jps["pidx"]).alias("shimei_kana"),
+        pl.col("type").alias("todokede_shubetsu"),
+        pl.Series("taisho_date", era(jps["taisho"].to_numpy())),
+        "kekka",
+        pl.Series("kekka_date", era(kd)),
+        "shubetsu_after",
+        "menjo_shurui",
+        pl.when(pl.col("kekka") == "2")
+        .then(pl.col("henrei_riyu"))
+        .otherwise(pl.lit(""))
+        .alias("henrei_riyu"),
+        pl.lit("").alias("_bad_code"),
+        pl.lit("").alias("_bad_column"),
+        pl.lit("").alias("_bad_note"),
+        pl.col("list_date").alias("_deliver"),
+        pl.col("pidx").alias("_pidx"),
+    )
+    rid = jps["rid"].to_numpy()
+    for v_rid, (col, val, code) in victims.items():
+        k = int(np.flatnonzero(rid == v_rid)[0])
+        for c, v in (
+            (col, val),
+            ("_bad_code", code),
+            ("_bad_column", col),
+            ("_bad_note", f"injected: {col} = {val}"),
+        ):
+            out = out.with_columns(out[c].clone().scatter(k, v))
+    return out
 
 
 def _pension_changes(seed, filings, jps, pension: Pension, cal: Calendar, recon):
     """Rows the period's filings cause in menjo / saitei / shikaku / fuka, and the JPS result
     entry events (when staff key the results in)."""
     r = stream(seed, "filings", "changes")
-    work = list(cal.activity)
+    from functools import cache
+
     from ..formats import date_to_era
 
+    @cache
     def era_or_empty(d):
         return "" if d is None else date_to_era(d)
 
     menjo, saitei, shikaku, fuka = [], [], [], []
     # entry of each delivered JPS row: list day + 0..2 working days, by the 本庁 (H00)
+    act = np.array(cal.activity, dtype="datetime64[D]")
     live = jps.filter(~pl.col("damaged")).sort("list_date", "row_no")
-    entries = []
-    entry_of: dict[int, dt.datetime] = {}
-    for x in live.to_dicts():
-        k = work.index(x["list_date"]) if x["list_date"] in work else None
-        if k is None:
-            continue
-        k2 = min(k + int(r.integers(0, 3)), len(work) - 1)
-        ts = dt.datetime.combine(work[k2], dt.time(9, 0)) + dt.timedelta(
-            seconds=int(r.integers(0, 8 * 3600))
-        )
-        entries.append((work[k2], ts, x["pidx"], x["list_id"], x["row_no"]))
-        if x["role"] == "final" and x["fid"] >= 0:
-            entry_of.setdefault(x["fid"], ts)
-    final_kekka = {
-        x["fid"]: x["kekka"]
-        for x in live.filter(pl.col("role") == "final").to_dicts()
-        if x["fid"] >= 0
-    }
+    ld = live["list_date"].to_numpy().astype("datetime64[D]")
+    k = np.searchsorted(act, ld)
+    inside = (k < len(act)) & (act[np.minimum(k, len(act) - 1)] == ld)
+    k2 = np.minimum(k + r.integers(0, 3, len(k)), len(act) - 1)
+    ts = _stamp(act[k2], 9 * 3600 + r.integers(0, 8 * 3600, len(k)))
+    ent = live.with_columns(day=pl.Series(act[k2]).cast(pl.Date), time=pl.Series(ts)).filter(
+        pl.Series(inside)
+    )
+    first_final = (
+        ent.filter((pl.col("role") == "final") & (pl.col("fid") >= 0))
+        .group_by("fid", maintain_order=True)
+        .first()
+    )
+    entry_of = dict(zip(first_final["fid"].to_list(), first_final["time"].to_list(), strict=True))
+    final_kekka = dict(
+        zip(first_final["fid"].to_list(), first_final["kekka"].to_list(), strict=True)
+    )
+    entries_df = ent.select("day", "time", "pidx", "list_id", "row_no")
     shk = pension.shikaku
     open_period = {
         (row["pidx"]): row for row in shk.filter(pl.col("soshitsu_date").is_null()).to_dicts()
@@ -1035,7 +1103,11 @@ def _pension_changes(seed, filings, jps, pension: Pension, cal: Calendar, recon)
         row["pidx"]: row for row in pension.fuka.filter(pl.col("dattai_date").is_null()).to_dicts()
     }
     menjo_seen: set = set()
-    for f in filings.sort("fid").to_dicts():
+    relevant = filings.filter(
+        pl.col("type").is_in(list(EXEMPTION_TYPES + CLAIM_TYPES))
+        | pl.col("fid").is_in(list(entry_of))
+    ).sort("fid")
+    for f in relevant.to_dicts():
         ty = f["type"]
         t0 = f["uk_time"]
         kj = f["pkojin"]
@@ -1220,17 +1292,7 @@ def _pension_changes(seed, filings, jps, pension: Pension, cal: Calendar, recon)
         "shikaku": frame(shikaku, "shikaku"),
         "fuka": frame(fuka, "fuka"),
     }
-    ent = pl.DataFrame(
-        entries,
-        schema={
-            "day": pl.Date,
-            "time": pl.Datetime("ms"),
-            "pidx": pl.Int64,
-            "list_id": pl.String,
-            "row_no": pl.Int64,
-        },
-        orient="row",
-    )
+    ent = entries_df
     return changes, ent
 
 

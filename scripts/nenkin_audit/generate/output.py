@@ -24,6 +24,32 @@ BAD_ROW_SCHEMA = {
     "column": pl.String,
     "note": pl.String,
 }
+# Columns that carry free text in the generated city (everything else is a code, a number, a
+# date or an identifier that never needs CSV quoting): only these are scanned for tricky values.
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "atena": (
+        "shimei",
+        "shimei_kana",
+        "zokugara",
+        "jumin_jiyu",
+        "address",
+        "prev_address",
+        "tennyu_moto_address",
+        "tenshutsu_saki_address",
+        "hittosha",
+        "kokuseki",
+        "tsusho",
+        "zairyu_shikaku",
+    ),
+    "nenkin_kihon": ("tel", "tokki"),
+    "shikaku": ("shutoku_jiyu", "shutoku_riyu", "soshitsu_jiyu", "soshitsu_riyu"),
+    "saitei": ("nenkin_code", "shindansho"),
+    "menjo": ("gakko_code",),
+    "jps_kekka": ("shimei_kana", "henrei_riyu"),
+    "access_log": ("screen_id", "subj_shimei", "subj_address"),
+    "teikyo_iten": ("legal_basis", "file_name"),
+    "staff": ("contractor_code",),
+}
 # hand-keyed digit fields where full-width digits occur (raw interface §2)
 FULLWIDTH_COLS = ("kojin_no", "kiso_nenkin_no", "taisho_date")
 FULLWIDTH_RE = "[０-９－]"
@@ -104,9 +130,15 @@ class Output:
             )
         if brk is not None and brk.kind == "bad_name":
             bad = f"{extract}_{date:%Y%m%d}.csv"  # no sequence number
-            self._put(bad, data, extract, frame.height)
+            # the same records sent under a wrong name, with bare LF line ends (other bytes)
+            self._put(bad, encode_extract(frame, extract, newline="\n"), extract, frame.height)
             self.bad_files.append(
-                _bf(bad, "rejected", "bad_name", f"name without sequence; same content as {name}")
+                _bf(
+                    bad,
+                    "rejected",
+                    "bad_name",
+                    f"name without sequence; its rows are also in {name}",
+                )
             )
         if brk is not None and brk.kind == "empty_file":
             empty = self._next_name(extract, date)
@@ -188,11 +220,16 @@ def _marks(df: pl.DataFrame, extract: str) -> pl.DataFrame | None:
     injected problems (`_bad_*` columns) and tricky-but-valid rows found in the values."""
     columns = EXTRACTS[extract].columns
     n = df.height
-    exprs = []
-    for c in columns:
-        s = pl.col(c).cast(pl.String).fill_null("")
-        exprs.append(pl.when(s.str.contains(r'[,"\n\r]')).then(pl.lit(c)).otherwise(None).alias(c))
-    quoted = df.select(pl.coalesce(exprs).alias("q"))["q"]
+    text_cols = [c for c in FREE_TEXT.get(extract, ()) if c in columns]
+    exprs = [
+        pl.when(pl.col(c).str.contains_any([",", '"', "\n", "\r"])).then(pl.lit(c)).otherwise(None)
+        for c in text_cols
+    ]
+    quoted = (
+        df.select(pl.coalesce(exprs).alias("q"))["q"]
+        if exprs
+        else pl.Series("q", [None] * n, pl.String)
+    )
     tricky = []
     if "kiso_nenkin_no" in columns:
         hy = df["kiso_nenkin_no"].cast(pl.String).fill_null("").str.contains(r"^\d{4}-\d{6}$")
@@ -257,14 +294,16 @@ def _line_numbers(
     frame: pl.DataFrame, marks: pl.DataFrame, name: str, extract: str
 ) -> pl.DataFrame:
     """Physical line where each marked record starts (header = line 1; quoted line breaks count)."""
-    cols = frame.columns
-    nl = frame.select(
-        pl.sum_horizontal([pl.col(c).fill_null("").str.count_matches("\n") for c in cols]).alias(
-            "nl"
-        )
-    )["nl"]
-    before = nl.cum_sum() - nl
-    line = pl.Series(range(frame.height)) + 2 + before
+    cols = [c for c in FREE_TEXT.get(extract, ()) if c in frame.columns]
+    line = pl.Series(range(frame.height), dtype=pl.Int64) + 2
+    if cols:
+        nl = frame.select(
+            pl.sum_horizontal(
+                [pl.col(c).fill_null("").str.count_matches("\n", literal=True) for c in cols]
+            ).alias("nl")
+        )["nl"]
+        if nl.sum():
+            line = line + (nl.cum_sum() - nl)
     return marks.select(
         pl.lit(name).alias("file_name"),
         pl.Series("line_no", line.gather(marks["idx"]).cast(pl.Int64)),

@@ -74,6 +74,14 @@ def _stamp_before(rng, d: np.ndarray) -> np.ndarray:
     )
 
 
+def _s(values) -> pl.Series:
+    """A string column (also when empty)."""
+    if isinstance(values, pl.Series):
+        return values.cast(pl.String)
+    arr = np.asarray(values)
+    return pl.Series(arr.astype(str) if arr.dtype != object else arr.tolist(), dtype=pl.String)
+
+
 def kiso_hyphenated(kiso: pl.Series) -> pl.Series:
     return kiso.str.slice(0, 4) + "-" + kiso.str.slice(4, 6)
 
@@ -165,11 +173,11 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
         {
             "pidx": pidx,
             "profile": prof,
-            "atena_no": df["atena_no"].to_numpy()[pidx],
-            "kojin_no": kojin,
-            "kiso_nenkin_no": kiso,
-            "tel": tel,
-            "tokki": tokki.astype(str),
+            "atena_no": _s(df["atena_no"].to_numpy()[pidx]),
+            "kojin_no": _s(kojin),
+            "kiso_nenkin_no": _s(kiso),
+            "tel": pl.Series(tel, dtype=pl.String),
+            "tokki": pl.Series(tokki, dtype=pl.String),
             "hyphen": hyphen,
             "day": kihon_day,
             "created_at": created,
@@ -187,7 +195,7 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
         {
             "atena_no": kihon["atena_no"],
             "kojin_no": kihon["kojin_no"],
-            "kiso_nenkin_no": delivered_kiso,
+            "kiso_nenkin_no": _s(delivered_kiso),
             "tel": kihon["tel"],
             "tokki": kihon["tokki"],
         }
@@ -205,7 +213,7 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     chg_time = _stamp_before(rng, act[chg_day])
     new_tel = tel_numbers(rng, len(chg))
     upd = base[chg].with_columns(
-        tel=pl.Series(new_tel),
+        tel=pl.Series(new_tel, dtype=pl.String),
         _day=pl.Series(chg_day),
         _changed_at=pl.Series(chg_time),
         _ct=pl.lit("U"),
@@ -241,20 +249,14 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
             pl.DataFrame(
                 {
                     "pidx": pidx[m],
-                    "kiso_nenkin_no": kiso_np[m],
-                    "kojin_no": kojin[m],
-                    "seq": np.full(m.sum(), seq) if np.isscalar(seq) else seq[m],
-                    "shubetsu": np.full(m.sum(), shubetsu)
-                    if isinstance(shubetsu, str)
-                    else shubetsu[m],
+                    "kiso_nenkin_no": _s(kiso_np[m]),
+                    "kojin_no": _s(kojin[m]),
+                    "seq": np.full(m.sum(), seq, dtype=np.int64),
+                    "shubetsu": _s(np.broadcast_to(np.asarray(shubetsu), (k,))[m]),
                     "shutoku_date": s_date[m],
-                    "shutoku_jiyu": np.full(m.sum(), s_jiyu)
-                    if isinstance(s_jiyu, str)
-                    else s_jiyu[m],
+                    "shutoku_jiyu": _s(np.broadcast_to(np.asarray(s_jiyu), (k,))[m]),
                     "soshitsu_date": e_date[m],
-                    "soshitsu_jiyu": np.full(m.sum(), e_jiyu)
-                    if isinstance(e_jiyu, str)
-                    else e_jiyu[m],
+                    "soshitsu_jiyu": _s(np.broadcast_to(np.asarray(e_jiyu), (k,))[m]),
                 },
                 schema_overrides={"shutoku_date": pl.Date, "soshitsu_date": pl.Date},
             )
@@ -297,8 +299,8 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     fuka = pl.DataFrame(
         {
             "pidx": pidx[fk],
-            "kiso_nenkin_no": kiso_np[fk],
-            "kojin_no": kojin[fk],
+            "kiso_nenkin_no": _s(kiso_np[fk]),
+            "kojin_no": _s(kojin[fk]),
             "kanyu_date": kanyu,
             "dattai_date": dattai,
         },
@@ -332,14 +334,14 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
             pl.DataFrame(
                 {
                     "pidx": pidx[sel],
-                    "kiso_nenkin_no": kiso_np[sel],
-                    "kojin_no": kojin[sel],
+                    "kiso_nenkin_no": _s(kiso_np[sel]),
+                    "kojin_no": _s(kojin[sel]),
                     "nendo": np.full(m, nendo),
-                    "menjo_shurui": shurui,
+                    "menjo_shurui": _s(shurui),
                     "shinsei_date": shinsei,
                     "kikan_from": kfrom,
                     "kikan_to": kto,
-                    "kekka": kekka,
+                    "kekka": _s(kekka),
                     "kekka_date": kekka_date,
                     "sofu_date": kekka_date + rng.integers(5, 15, m).astype("timedelta64[D]"),
                     "gakko_code": np.where(
@@ -401,14 +403,14 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     saitei = pl.DataFrame(
         {
             "pidx": pidx[who],
-            "nenkin_kbn": kb,
-            "atena_no": df["atena_no"].to_numpy()[pidx[who]],
-            "kojin_no": kojin[who],
-            "kiso_nenkin_no": kiso_np[who],
-            "shosho_no": shosho,
-            "nenkin_code": code,
+            "nenkin_kbn": _s(kb),
+            "atena_no": _s(df["atena_no"].to_numpy()[pidx[who]]),
+            "kojin_no": _s(kojin[who]),
+            "kiso_nenkin_no": _s(kiso_np[who]),
+            "shosho_no": _s(shosho),
+            "nenkin_code": _s(code),
             "seikyu_date": sk,
-            "shindansho": sind.astype(str),
+            "shindansho": _s(sind.astype(str)),
         },
         schema_overrides={"seikyu_date": pl.Date},
     ).sort("seikyu_date", "pidx")

@@ -77,63 +77,94 @@ class People:
         return self.df[name].to_numpy()
 
 
-def _names(rng, n, sex, family_idx, foreign_nat):
+def S(values) -> pl.Series:
+    """A small vocabulary as a polars String series (gathered by integer codes)."""
+    return pl.Series(list(values), dtype=pl.String)
+
+
+def where(mask: np.ndarray, a, b) -> pl.Series:
+    """Element-wise choice between two series (or literals) without Python strings."""
+    a = a if isinstance(a, pl.Series) else pl.lit(a)
+    b = b if isinstance(b, pl.Series) else pl.lit(b)
+    return pl.select(
+        pl.when(pl.Series(np.asarray(mask, dtype=bool))).then(a).otherwise(b)
+    ).to_series()
+
+
+def num(values: np.ndarray) -> pl.Series:
+    return pl.Series(np.asarray(values, dtype=np.int64)).cast(pl.String)
+
+
+def cat(*parts) -> pl.Series:
+    """Concatenate series and literal strings element-wise (one pass)."""
+    exprs = [pl.lit(p) if isinstance(p, pl.Series) else pl.lit(p, dtype=pl.String) for p in parts]
+    return pl.select(pl.concat_str(exprs).alias("s")).to_series()
+
+
+def _name_vocab():
+    fam = list(vocab.SURNAMES)
+    fam_off = []
+    giv = list(vocab.MALE_GIVEN) + list(vocab.FEMALE_GIVEN)
+    g_off = []
+    for _, fams, givens, _ in vocab.FOREIGN:
+        fam_off.append((len(fam), len(fams)))
+        fam += list(fams)
+        gm = [(g, k) for g, k, sx in givens if sx == "1"]
+        gf = [(g, k) for g, k, sx in givens if sx == "2"]
+        g_off.append((len(giv), len(gm), len(giv) + len(gm), len(gf)))
+        giv += gm + gf
+    return (
+        S(f for f, _ in fam),
+        S(k for _, k in fam),
+        S(g for g, _ in giv),
+        S(k for _, k in giv),
+        fam_off,
+        g_off,
+    )
+
+
+def _names(rng, n, male, family_idx, foreign_nat):
     """shimei, kana (full-width space between family and given name) for each person."""
-    sur = np.array([s for s, _ in vocab.SURNAMES], dtype=object)
-    sur_k = np.array([k for _, k in vocab.SURNAMES], dtype=object)
-    mg = np.array([g for g, _ in vocab.MALE_GIVEN], dtype=object)
-    mg_k = np.array([k for _, k in vocab.MALE_GIVEN], dtype=object)
-    fg = np.array([g for g, _ in vocab.FEMALE_GIVEN], dtype=object)
-    fg_k = np.array([k for _, k in vocab.FEMALE_GIVEN], dtype=object)
-    fam = sur[family_idx % len(sur)]
-    fam_k = sur_k[family_idx % len(sur)]
+    fam_v, fam_k, giv_v, giv_k, fam_off, g_off = _name_vocab()
+    n_sur = len(vocab.SURNAMES)
+    n_m, n_f = len(vocab.MALE_GIVEN), len(vocab.FEMALE_GIVEN)
     gi = rng.integers(0, 1 << 30, n)
-    male = sex == "1"
-    given = np.where(male, mg[gi % len(mg)], fg[gi % len(fg)])
-    given_k = np.where(male, mg_k[gi % len(mg_k)], fg_k[gi % len(fg_k)])
-    for k, (_, fams, givens, _) in enumerate(vocab.FOREIGN):
+    fi = family_idx % n_sur
+    gidx = np.where(male, gi % n_m, n_m + gi % n_f)
+    for k, (off, cnt) in enumerate(fam_off):
         m = foreign_nat == k
         if not m.any():
             continue
-        fa = np.array([f for f, _ in fams], dtype=object)
-        fak = np.array([f for _, f in fams], dtype=object)
-        gm = [(g, gk) for g, gk, s in givens if s == "1"]
-        gf = [(g, gk) for g, gk, s in givens if s == "2"]
-        gma, gmk = (
-            np.array([g for g, _ in gm], dtype=object),
-            np.array([k2 for _, k2 in gm], dtype=object),
-        )
-        gfa, gfk = (
-            np.array([g for g, _ in gf], dtype=object),
-            np.array([k2 for _, k2 in gf], dtype=object),
-        )
-        fam[m] = fa[family_idx[m] % len(fa)]
-        fam_k[m] = fak[family_idx[m] % len(fak)]
-        g = gi[m]
-        given[m] = np.where(male[m], gma[g % len(gma)], gfa[g % len(gfa)])
-        given_k[m] = np.where(male[m], gmk[g % len(gmk)], gfk[g % len(gfk)])
+        fi[m] = off + family_idx[m] % cnt
+        mo, mc, fo, fc = g_off[k]
+        gidx[m] = np.where(male[m], mo + gi[m] % mc, fo + gi[m] % fc)
     sp = vocab.FULL_SPACE
-    shimei = pl.Series(fam.astype(str)) + sp + pl.Series(given.astype(str))
-    kana = pl.Series(fam_k.astype(str)) + sp + pl.Series(given_k.astype(str))
+    shimei = cat(fam_v.gather(fi), sp, giv_v.gather(gidx))
+    kana = cat(fam_k.gather(fi), sp, giv_k.gather(gidx))
     return shimei, kana
 
 
 def _unique_numbers(rng, n: int, lo: int, hi: int) -> np.ndarray:
     """n distinct integers in [lo, hi), random order."""
-    got = np.unique(rng.integers(lo, hi, int(n * 1.02) + 16))
+
+    def dedup(x: np.ndarray) -> np.ndarray:
+        x = np.sort(x)
+        return x[np.concatenate([[True], x[1:] != x[:-1]])]
+
+    got = dedup(rng.integers(lo, hi, int(n * 1.02) + 16))
     while len(got) < n:
-        got = np.unique(np.concatenate([got, rng.integers(lo, hi, n)]))
+        got = dedup(np.concatenate([got, rng.integers(lo, hi, n)]))
     return got[rng.permutation(len(got))[:n]]
 
 
 def kojin_numbers(rng, n: int) -> np.ndarray:
-    """n distinct valid 個人番号 (12-digit strings; check digit per raw interface §2)."""
+    """n distinct valid 個人番号 as integers (12 digits; check digit per raw interface §2)."""
     base = _unique_numbers(rng, n, 10**10, 10**11)  # 11 digits, no leading zero
     digits = (base[:, None] // (10 ** np.arange(10, -1, -1))[None, :]) % 10
     weights = np.array([6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
     r = (digits * weights).sum(axis=1) % 11
     check = np.where(r <= 1, 0, 11 - r)
-    return (base * 10 + check).astype(str)
+    return base * 10 + check
 
 
 def _household_plan(rng, n_target: int):
@@ -212,11 +243,12 @@ def _member_ages_sexes(rng, htype, mh, mr):
     first_pa = pa & (np.roll(mh, 1) == mh) & np.roll(pa, 1)
     male = np.where(first_pa, ~np.roll(male, 1), male)
     zoku = np.select(
-        [mr == 0, sp & ~male, sp & male, ch, pa & male, pa & ~male],
-        ["世帯主", "妻", "夫", "子", "父", "母"],
-        "",
+        [mr == 0, sp & ~male, sp & male, ch, pa & male, pa & ~male], [0, 1, 2, 3, 4, 5], 6
     )
-    return age, np.where(male, "1", "2"), zoku
+    return age, male, zoku
+
+
+ZOKUGARA = ("世帯主", "妻", "夫", "子", "父", "母", "本人")
 
 
 def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
@@ -237,11 +269,11 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
 
     # ---------------------------------------------------------------- residents at START
     htype, mh, mr = _household_plan(rng, n_res)
-    age, sex, zoku = _member_ages_sexes(rng, htype, mh, mr)
+    age, male0, zoku0 = _member_ages_sexes(rng, htype, mh, mr)
     n_hh = len(htype)
     # arrival households (move in during the period)
     a_htype, a_mh, a_mr = _household_plan(stream(seed, "people", "arrivals"), n_arr)
-    a_age, a_sex, a_zoku = _member_ages_sexes(rng, a_htype, a_mh, a_mr)
+    a_age, a_male, a_zoku = _member_ages_sexes(rng, a_htype, a_mh, a_mr)
     a_mh = a_mh + n_hh
     n_hh_arr = len(a_htype)
 
@@ -279,11 +311,9 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
             ages_from_pyramid(rng, n_err, 20, 70),
         ]
     )
-    sexes = np.concatenate([sex, a_sex, np.where(rng.random(n_birth + n_single) < 0.5, "1", "2")])
-    zokugara = np.concatenate(
-        [zoku, a_zoku, np.full(n_birth, "子"), np.full(n_single, "本人")]
-    ).astype(object)
-    zokugara[group == G_HIST] = "世帯主"
+    male = np.concatenate([male0, a_male, rng.random(n_birth + n_single) < 0.5])
+    zoku = np.concatenate([zoku0, a_zoku, np.full(n_birth, 3), np.full(n_single, 6)])
+    zoku[group == G_HIST] = 0
 
     # appearance day (activity index; -1 = already in the initial full set)
     appear = np.full(total, -1)
@@ -313,7 +343,7 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     # surname by frequency: low indices more common
     hh_family = (np.abs(rng.standard_normal(n_hh_all)) * 45).astype(int) % len(vocab.SURNAMES)
     fam = hh_family[hh]
-    shimei, kana = _names(rng, total, sexes, fam, nat)
+    shimei, kana = _names(rng, total, male, fam, nat)
 
     # -------------------------------------------------------------- addresses
     ward_w = np.array([w[2] for w in vocab.WARDS])
@@ -322,76 +352,66 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     b_town = rng.integers(0, 6, n_blocks)
     b_chome = rng.integers(1, 6, n_blocks)
     b_ban = rng.integers(1, 40, n_blocks)
-    ward_names = np.array([w[1] for w in vocab.WARDS], dtype=object)
-    towns = np.array([t for w in vocab.WARDS for t in w[3]], dtype=object)
-    block_base = (
-        pl.Series(np.full(n_blocks, vocab.CITY).astype(str))
-        + pl.Series(ward_names[b_ward].astype(str))
-        + pl.Series(towns[b_ward * 6 + b_town].astype(str))
-        + pl.Series(b_chome).cast(pl.String)
-        + "丁目"
-        + pl.Series(b_ban).cast(pl.String)
-        + "番"
+    ward_names = S(vocab.CITY + w[1] for w in vocab.WARDS)
+    towns = S(t for w in vocab.WARDS for t in w[3])
+    block_base = cat(
+        ward_names.gather(b_ward),
+        towns.gather(b_ward * 6 + b_town),
+        num(b_chome),
+        "丁目",
+        num(b_ban),
+        "番",
     )
     blocks = pl.DataFrame({"block": np.arange(n_blocks), "ward_idx": b_ward, "base": block_base})
+    buildings = S(vocab.BUILDINGS)
+    tricky_b = S(vocab.TRICKY_BUILDINGS)
 
     def _hh_addresses(k: int, r) -> tuple[np.ndarray, pl.Series]:
         blk = r.integers(0, n_blocks, k)
         go = r.integers(1, 30, k)
         bld = r.random(k) < 0.3
-        bname = np.array(vocab.BUILDINGS, dtype=object)[r.integers(0, len(vocab.BUILDINGS), k)]
         tricky = r.random(k) < 0.002
-        tname = np.array(vocab.TRICKY_BUILDINGS, dtype=object)[
-            r.integers(0, len(vocab.TRICKY_BUILDINGS), k)
-        ]
-        bname = np.where(tricky, tname, bname)
+        bname = where(
+            tricky,
+            tricky_b.gather(r.integers(0, len(tricky_b), k)),
+            buildings.gather(r.integers(0, len(buildings), k)),
+        )
         room = r.integers(1, 6, k) * 100 + r.integers(1, 10, k)
-        suffix = np.where(
-            bld | tricky,
-            pl.Series(bname.astype(str)) + "　" + pl.Series(room).cast(pl.String),
-            "",
-        )
-        addr = (
-            block_base.gather(blk)
-            + pl.Series(go).cast(pl.String)
-            + "号"
-            + pl.Series(np.where(bld | tricky, "　", ""))
-            + pl.Series(suffix)
-        )
-        return blk, addr
+        plain = cat(block_base.gather(blk), num(go), "号")
+        return blk, where(bld | tricky, cat(plain, "　", bname, "　", num(room)), plain)
 
     hh_block, hh_addr = _hh_addresses(n_hh_all, rng)
     # make sure a few addresses need quoting, whatever the size of the city
     forced = rng.permutation(n_hh)[: max(3, n_hh // 3000)]
-    tr = np.array(vocab.TRICKY_BUILDINGS, dtype=object)[
-        np.arange(len(forced)) % len(vocab.TRICKY_BUILDINGS)
-    ]
     hh_addr = hh_addr.scatter(
         forced,
-        block_base.gather(hh_block[forced]) + "1号　" + pl.Series(tr.astype(str)) + "　101",
+        cat(
+            block_base.gather(hh_block[forced]),
+            "1号　",
+            tricky_b.gather(np.arange(len(forced)) % len(tricky_b)),
+            "　101",
+        ),
     )
-    outside = np.array(vocab.OUTSIDE_PLACES, dtype=object)
+    outside = S(vocab.OUTSIDE_PLACES)
 
     def _outside(k, r) -> pl.Series:
-        return (
-            pl.Series(outside[r.integers(0, len(outside), k)].astype(str))
-            + pl.Series(r.integers(1, 6, k)).cast(pl.String)
-            + "丁目"
-            + pl.Series(r.integers(1, 30, k)).cast(pl.String)
-            + "番"
-            + pl.Series(r.integers(1, 20, k)).cast(pl.String)
-            + "号"
+        return cat(
+            outside.gather(r.integers(0, len(outside), k)),
+            num(r.integers(1, 6, k)),
+            "丁目",
+            num(r.integers(1, 30, k)),
+            "番",
+            num(r.integers(1, 20, k)),
+            "号",
         )
 
     block = hh_block[hh].copy()
-    address = hh_addr.gather(hh)
-    in_city = ~np.isin(group, (G_JUTO,))
+    in_city = group != G_JUTO
     block[~in_city] = -1
-    out_addr = _outside(total, rng)
-    address = pl.select(pl.when(pl.Series(in_city)).then(address).otherwise(out_addr)).to_series()
+    address = where(in_city, hh_addr.gather(hh), _outside(total, rng))
     ward_idx = np.where(block >= 0, b_ward[np.maximum(block, 0)], -1)
-    ward_codes = np.array([w[0] for w in vocab.WARDS] + [""], dtype=object)
-    ward_code = ward_codes[ward_idx]
+    ward_codes = S([w[0] for w in vocab.WARDS] + [""])
+    ward_code = ward_codes.gather(np.where(ward_idx >= 0, ward_idx, 10))
 
     # -------------------------------------------------------------- numbers
     atena_int = 1_000_000_000 + np.arange(total) * 7 + rng.integers(0, 7, total)
@@ -401,47 +421,50 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     atena_sorted = np.sort(atena_int)
     atena_int = np.empty_like(atena_int)
     atena_int[num_order] = atena_sorted
-    atena_no = atena_int.astype(str)
+    atena_no = num(atena_int)
     setai_int = 5_000_000_000 + np.arange(n_hh_all) * 5 + rng.integers(0, 5, n_hh_all)
-    setai_no = setai_int[hh].astype(str)
+    setai_no = num(setai_int[hh])
     # 世帯主: the head of each household (the first member with role 0)
     head_of_hh = np.full(n_hh_all, -1)
     heads = np.flatnonzero(role == 0)
     head_of_hh[hh[heads[::-1]]] = heads[::-1]
-    setainushi = atena_no[np.maximum(head_of_hh[hh], 0)]
+    head = np.maximum(head_of_hh[hh], 0)
+    setainushi = atena_no.gather(head)
 
     has_kojin = np.ones(total, bool)
     has_kojin[group == G_JUTO] = rng.random(n_juto) < 0.4
     has_kojin[group == G_ERR] = False
-    kojin = np.where(has_kojin, kojin_numbers(rng, total), "")
+    kojin_int = kojin_numbers(rng, total)
 
     # -------------------------------------------------------------- status columns
-    jumin_kbn = np.where(group == G_JUTO, "2", "1")
-    jiyu = np.array(vocab.JUMIN_JIYU_START, dtype=object)[rng.integers(0, 4, total)]
-    jiyu = np.where(ages < 1, "出生", jiyu)
-    jiyu = np.select(
-        [group == G_ARR, group == G_BIRTH, group == G_JUTO, group == G_ERR],
-        ["転入", "出生", "住登外登録", "転入"],
-        jiyu,
+    jumin_kbn = where(group == G_JUTO, "2", "1")
+    jiyu_v = S(vocab.JUMIN_JIYU_START + ("出生", "転入", "住登外登録"))
+    jiyu_i = rng.integers(0, 4, total)
+    jiyu_i = np.where(ages < 1, 4, jiyu_i)
+    jiyu_i = np.select(
+        [group == G_ARR, group == G_BIRTH, group == G_JUTO, group == G_ERR], [5, 4, 6, 5], jiyu_i
     )
-    kokuseki = np.where(
-        nat >= 0, np.array([f[0] for f in vocab.FOREIGN] + ["日本"], dtype=object)[nat], "日本"
+    jiyu = jiyu_v.gather(jiyu_i)
+    kokuseki = S([f[0] for f in vocab.FOREIGN] + ["日本"]).gather(
+        np.where(nat >= 0, nat, len(vocab.FOREIGN))
     )
-    zairyu = np.full(total, "", dtype=object)
-    for k, f in enumerate(vocab.FOREIGN):
-        m = nat == k
-        zairyu[m] = np.array(f[3], dtype=object)[rng.integers(0, len(f[3]), m.sum())]
-    tsusho = np.full(total, "", dtype=object)
-    kor = (nat == 1) & (zairyu == "特別永住者")
+    z_all = [z for f in vocab.FOREIGN for z in f[3]] + [""]
+    z_off = np.cumsum([0] + [len(f[3]) for f in vocab.FOREIGN])
+    z_cnt = np.array([len(f[3]) for f in vocab.FOREIGN] + [1])
+    zi = rng.integers(0, 1 << 20, total)
+    z_idx = np.where(
+        nat >= 0, z_off[np.maximum(nat, 0)] + zi % z_cnt[np.maximum(nat, 0)], len(z_all) - 1
+    )
+    zairyu = S(z_all).gather(z_idx)
+    kor = (nat == 1) & (zairyu == "特別永住者").to_numpy()
     # 通称 (a Japanese name in daily use) for some special permanent residents
-    tsusho_names, _ = _names(rng, total, sexes, fam, np.full(total, -1))
-    tsusho = np.where(kor & (rng.random(total) < 0.6), tsusho_names.to_numpy(), tsusho)
-    hittosha = np.where(nat < 0, shimei.to_numpy()[np.maximum(head_of_hh[hh], 0)], "")
-    hittosha = np.where(group == G_JUTO, "", hittosha)
-    tennyu_moto = np.where(np.isin(group, (G_ARR, G_ERR)), _outside(total, rng).to_numpy(), "")
-    prev = np.where(
+    tsusho_names, _ = _names(rng, total, male, fam.copy(), np.full(total, -1))
+    tsusho = where(kor & (rng.random(total) < 0.6), tsusho_names, "")
+    hittosha = where((nat < 0) & (group != G_JUTO), shimei.gather(head), "")
+    tennyu_moto = where(np.isin(group, (G_ARR, G_ERR)), _outside(total, rng), "")
+    prev = where(
         (group == G_RES) & (rng.random(total) < 0.15),
-        hh_addr.gather(rng.integers(0, n_hh_all, total)).to_numpy(),
+        hh_addr.gather(rng.integers(0, n_hh_all, total)),
         "",
     )
 
@@ -453,21 +476,22 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
 
     # former residents (消除 before START)
     shojo = np.full(total, np.datetime64("NaT"), dtype="datetime64[D]")
-    shojo_jiyu = np.full(total, "", dtype=object)
     hm = group == G_HIST
     shojo[hm] = np.datetime64("2016-04-01") + rng.integers(0, 3600, n_hist).astype("timedelta64[D]")
     shojo[meiji] = np.datetime64("2000-04-01") + rng.integers(0, 3000, len(meiji)).astype(
         "timedelta64[D]"
     )
     shojo[hm] = np.minimum(shojo[hm], np.datetime64(INITIAL) - np.timedelta64(10, "D"))
-    shojo_jiyu[hm] = np.where(rng.random(n_hist) < 0.6, "01", "02")
-    shojo_jiyu[meiji] = "01"
-    tenshutsu = np.where(hm & (shojo_jiyu == "02"), _outside(total, rng).to_numpy(), "")
-    # death: no 個人番号 when before its introduction
-    kojin = np.where(hm & (shojo < np.datetime64("2016-01-01")), "", kojin)
+    sj = np.zeros(total, np.int8)  # 0 none, 1 death, 2 move out
+    sj[hm] = np.where(rng.random(n_hist) < 0.6, 1, 2)
+    sj[meiji] = 1
+    shojo_jiyu = S(["", "01", "02"]).gather(sj)
+    tenshutsu = where(hm & (sj == 2), _outside(total, rng), "")
+    # death before the introduction of 個人番号: no number
+    has_kojin &= ~(hm & (shojo < np.datetime64("2016-01-01")))
+    kojin = where(has_kojin, num(kojin_int), "")
 
     # changed_at of the first delivery
-    created = np.full(total, np.datetime64("NaT"), dtype="datetime64[s]")
     lo = np.maximum(birth, np.datetime64("2003-01-06")).astype("datetime64[s]")
     hi = np.datetime64(INITIAL, "s")
     span = (hi - lo).astype(np.int64)
@@ -518,9 +542,7 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     # new addresses for 転居 (same for the whole household)
     hh_new_block, hh_new_addr = _hh_addresses(n_hh_all, stream(seed, "people", "tenkyo"))
     new_block = np.where(event == EV_TENKYO, hh_new_block[hh], -1)
-    new_addr = pl.select(
-        pl.when(pl.Series(event == EV_TENKYO)).then(hh_new_addr.gather(hh)).otherwise(pl.lit(""))
-    ).to_series()
+    new_addr = where(event == EV_TENKYO, hh_new_addr.gather(hh), "")
     new_out = _outside(total, rng)
     ev_date = np.where(ev_day >= 0, act[np.maximum(ev_day, 0)], np.datetime64("NaT"))
     death_date = ev_date - rng.integers(1, 8, total).astype("timedelta64[D]")
@@ -539,6 +561,7 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
         },
         schema={"pidx": pl.Int64, "deliver_day": pl.Int64, "changed_at": pl.Datetime("ms")},
     )
+    new_ward_idx = np.where(new_block >= 0, b_ward[np.maximum(new_block, 0)], -1)
 
     df = pl.DataFrame(
         {
@@ -552,25 +575,25 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
             "shimei": shimei,
             "shimei_kana": kana,
             "birth": birth,
-            "sex": sexes,
-            "zokugara": zokugara.astype(str),
+            "sex": num(np.where(male, 1, 2)),
+            "zokugara": S(ZOKUGARA).gather(zoku),
             "jumin_kbn": jumin_kbn,
             "setainushi_atena_no": setainushi,
-            "jumin_jiyu": jiyu.astype(str),
+            "jumin_jiyu": jiyu,
             "ward_idx": ward_idx,
-            "ward_code": ward_code.astype(str),
+            "ward_code": ward_code,
             "block": block,
             "address": address,
-            "prev_address": prev.astype(str),
-            "tennyu_moto_address": tennyu_moto.astype(str),
-            "tenshutsu_saki_address": tenshutsu.astype(str),
-            "hittosha": hittosha.astype(str),
+            "prev_address": prev,
+            "tennyu_moto_address": tennyu_moto,
+            "tenshutsu_saki_address": tenshutsu,
+            "hittosha": hittosha,
             "shojo": shojo,
-            "shojo_jiyu": shojo_jiyu.astype(str),
-            "kokuseki": kokuseki.astype(str),
-            "tsusho": tsusho.astype(str),
+            "shojo_jiyu": shojo_jiyu,
+            "kokuseki": kokuseki,
+            "tsusho": tsusho,
             "protected": protect,
-            "zairyu_shikaku": zairyu.astype(str),
+            "zairyu_shikaku": zairyu,
             "nationality": nat,
             "appear_day": appear,
             "created_at": created.astype("datetime64[ms]"),
@@ -580,17 +603,10 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
             "death_date": death_date,
             "new_block": new_block,
             "new_address": new_addr,
-            "new_ward_idx": np.where(new_block >= 0, b_ward[np.maximum(new_block, 0)], -1),
+            "new_ward_idx": new_ward_idx,
             "out_address": new_out,
+            "new_ward_code": ward_codes.gather(np.where(new_ward_idx >= 0, new_ward_idx, 10)),
         }
-    )
-    df = df.with_columns(
-        pl.Series(
-            "new_ward_code",
-            np.array([w[0] for w in vocab.WARDS] + [""], dtype=object)[
-                df["new_ward_idx"].to_numpy()
-            ].astype(str),
-        )
     )
     if progress:
         progress(f"generate: {total} 宛名 records in {n_hh_all} households")

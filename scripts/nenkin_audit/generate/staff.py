@@ -40,6 +40,10 @@ class Staff:
     ledger_dates: list[dt.date]
     leavers: pl.DataFrame  # sidx, kind ('retire'|'transfer'), effective, suspend (dates), dept
 
+    @property
+    def terminal_index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.terminals["terminal_id"].to_list())}
+
     def on(self, d: dt.date) -> pl.DataFrame:
         """State of every account on day d: sidx, dept, status, working, valid_to, role, ..."""
         p = self.periods.filter((pl.col("p_from") <= d) & (pl.col("p_to") > d))
