@@ -114,7 +114,7 @@ def load_inbox(
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise UserError(
@@ -122,6 +122,9 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
                 "it has finished (or close it) and run again"
             ) from None
         raise
+    # Progress is reported per file through the callback, not by DuckDB's own bar.
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def _describe(r: FileResult) -> str:
