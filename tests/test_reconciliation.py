@@ -75,13 +75,34 @@ def _norm(value) -> str:
 
 
 def test_reconciliation_agrees_with_the_truth(city: City) -> None:
-    truth = Counter(tuple(r[k] for k in KEY) for r in city.truth_rows("reconciliation.csv"))
+    truth_rows = [tuple(r[k] for k in KEY) for r in city.truth_rows("reconciliation.csv")]
     with city.connect() as con:
         cols = ", ".join(KEY)
-        ours = Counter(
+        ours_rows = [
             tuple(_norm(v) for v in row)
             for row in con.sql(f"select {cols} from marts.fct_reconciliation").fetchall()
-        )
+        ]
+        # a duplicate_result names the filing that already has its result: that filing's own
+        # row carries a final result
+        orphans = con.sql(
+            "select d.list_id, d.row_no from marts.fct_reconciliation d "
+            "left join marts.fct_reconciliation f on f.uketsuke_no = d.uketsuke_no and f.is_filing "
+            "and f.status in ('matched', 'mismatched', 'returned') "
+            "where d.status = 'duplicate_result' and f.uketsuke_no is null"
+        ).fetchall()
+    assert not orphans
+    # Published contract §3 leaves uketsuke_no null only for unmatched_result, and so does
+    # fct_reconciliation; the generator's truth currently leaves it empty on duplicate_result
+    # rows too. Where the truth has it empty, the comparison ignores it on those rows only.
+    blank_dup_in_truth = any(t[3] == "duplicate_result" and t[0] == "" for t in truth_rows)
+
+    def comparable(row: tuple) -> tuple:
+        if blank_dup_in_truth and row[3] == "duplicate_result":
+            return ("", *row[1:])
+        return row
+
+    truth = Counter(comparable(t) for t in truth_rows)
+    ours = Counter(comparable(o) for o in ours_rows)
     assert sum(truth.values()) > 0
     statuses = Counter(k[3] for k in truth.elements())
     # the generated city exercises every status of published contract §3
@@ -158,7 +179,7 @@ def test_sql_income_rule_agrees_with_python(city: City) -> None:
             "a.yuyo_allowed as sql_yuyo from staging.stg_zei__shotoku s "
             "join intermediate.int_filings__income_allowance a using (atena_no, nendo)"
         ).pl()
-        n_income = con.sql("select count(*) from staging.stg_zei__shotoku").fetchone()[0]
+        n_income = con.sql("select count(*) from staging.stg_zei__shotoku").fetchall()[0][0]
     assert income.height == n_income > 0
     differ = []
     for row in income.iter_rows(named=True):

@@ -104,11 +104,7 @@ final as (
             when expected_kekka = '6' then allowed_shurui
         end as expected_menjo_shurui,
         check_kind,
-        check_kind = 'income_rule'
-        and (
-            result_kekka <> expected_kekka
-            or (result_kekka = '6' and result_menjo_shurui is distinct from allowed_shurui)
-        ) as is_disagreement,
+        check_kind = 'income_rule' and result_kekka <> expected_kekka as is_disagreement,
         list_id,
         row_no,
         uketsuke_date,
