@@ -77,7 +77,7 @@ def test_zero_rows_lost(built_city: BuiltCity) -> None:
         "select table_name from information_schema.tables "
         "where table_schema = 'raw' and table_name <> 'load_files'"
     ).fetchall():
-        raw_rows += con.sql(f"select count(*) from raw.{table}").fetchone()[0]
+        raw_rows += con.sql(f"select count(*) from raw.{table}").fetchall()[0][0]
     assert raw_rows == delivered
 
 
@@ -126,10 +126,10 @@ def _fingerprint(warehouse) -> dict[str, int]:
             "where table_schema in ('raw', 'staging')"
         ).fetchall()
         return {
-            f"{s}.{t}": con.sql(f'select count(*) from "{s}"."{t}"').fetchone()[0]
+            f"{s}.{t}": con.sql(f'select count(*) from "{s}"."{t}"').fetchall()[0][0]
             for s, t in tables
         } | {
-            "ledger": con.sql("select count(*) from raw.load_files").fetchone()[0],
+            "ledger": con.sql("select count(*) from raw.load_files").fetchall()[0][0],
         }
     finally:
         con.close()
