@@ -698,3 +698,16 @@ def test_scale_knobs_change_volumes(tmp_path) -> None:
     assert f_long > 1.6 * f_small
     assert long["filings"] > 1.5 * small["filings"]
     assert counts(60000, 10)[0]["filings"] > 1.8 * small["filings"]  # persons × 0.00025 a day
+
+
+def test_large_files_are_written_in_slices_with_the_same_bytes(tmp_path, monkeypatch) -> None:
+    from nenkin_audit.generate import output
+
+    a, _ = _make(tmp_path / "a", "inbox", persons=1500, days=5, seed=4)
+    monkeypatch.setattr(output, "CHUNK_ROWS", 97)
+    b, _ = _make(tmp_path / "b", "inbox", persons=1500, days=5, seed=4)
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    assert any(len(_records(a / n)[1]) > 97 for n in names)
+    for n in names:
+        assert (a / n).read_bytes() == (b / n).read_bytes(), n

@@ -321,7 +321,7 @@ def _shotoku_rows(pension, cal: Calendar) -> pl.DataFrame:
 
 def _write_staff(o: Output, staff, cal: Calendar, bad) -> None:
     st = staff.staff
-    per = staff.periods.join(st, on="sidx", how="left")
+    per = staff.periods.join(st, on="sidx", how="left", maintain_order="left")
     for d in cal.calendar:
         snap = per.filter((pl.col("p_from") <= d) & (pl.col("p_to") > d)).sort("sidx")
         df = snap.select(
@@ -465,7 +465,7 @@ class _Bystanders:
                 cnt = df.group_by(keys).len()
                 single = (
                     df.with_row_index("_i")
-                    .join(cnt, on=keys)
+                    .join(cnt, on=keys, how="left", maintain_order="left")
                     .filter((pl.col("len") == 1) & (pl.col("_deliver") <= INITIAL))["_i"]
                     .to_numpy()
                 )

@@ -710,7 +710,9 @@ def pick_staff(
     staff: Staff, days: list[dt.date], office: np.ndarray, rng, roles=("1", "2", "3")
 ) -> np.ndarray:
     """For each (day, office) a working member of that office (fallback H00, then anyone)."""
-    per = staff.periods.join(staff.staff.select("sidx", "role"), on="sidx")
+    per = staff.periods.join(
+        staff.staff.select("sidx", "role"), on="sidx", how="left", maintain_order="left"
+    )
     per = per.filter(pl.col("working") & pl.col("role").is_in(list(roles)))
     p_sidx = per["sidx"].to_numpy()
     p_from = per["p_from"].to_numpy()
@@ -1303,9 +1305,9 @@ def _teikyo(seed, filings, pension, staff: Staff, cal: Calendar):
     batches = fw.group_by("batch", "office").agg(n=pl.len()).sort("batch", "office")
     per_day = fw.group_by("batch").agg(n=pl.len()).sort("batch").filter(pl.col("batch") >= START)
     recs = []
-    h00 = staff.staff.join(staff.periods.filter(pl.col("dept") == "H00"), on="sidx").filter(
-        pl.col("role").is_in(["2", "3"])
-    )
+    h00 = staff.staff.join(
+        staff.periods.filter(pl.col("dept") == "H00"), on="sidx", maintain_order="left_right"
+    ).filter(pl.col("role").is_in(["2", "3"]))
 
     def operator(d):
         st = h00.filter((pl.col("p_from") <= d) & (pl.col("p_to") > d) & pl.col("working"))

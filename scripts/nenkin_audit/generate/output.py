@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from ..rawfile import CRLF, encode_extract, write_bytes_atomic
 from ..spec import EXTRACTS, file_name
 
 MARK_COLS = ("_bad_code", "_bad_column", "_bad_note")
+#: files with more records than this are encoded in slices (memory, not bytes, changes)
+CHUNK_ROWS = 200_000
 BAD_ROW_SCHEMA = {
     "file_name": pl.String,
     "line_no": pl.Int64,
@@ -93,6 +96,29 @@ class Output:
         self.files[name] = {"extract": extract, "rows": rows}
         self.bytes_written += len(data)
 
+    def _put_chunked(self, name: str, frame: pl.DataFrame, extract: str) -> None:
+        """A large file written in slices (each encoded by rawfile.encode_extract; the header of
+        every slice after the first is dropped and one trailer closes the file), so that the
+        text of a 1.4M-record file never sits in memory at once. Same bytes as one call."""
+        path = self.out / name
+        tmp = path.with_name(f".{path.name}.part")
+        size = 0
+        with open(tmp, "wb") as fh:
+            for k, start in enumerate(range(0, frame.height, CHUNK_ROWS)):
+                part = encode_extract(frame.slice(start, CHUNK_ROWS), extract, with_trailer=False)
+                if k:
+                    part = part[part.index(CRLF.encode()) + 2 :]
+                fh.write(part)
+                size += len(part)
+            tail = f"TRAILER,{frame.height}{CRLF}".encode("cp932")
+            fh.write(tail)
+            size += len(tail)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        self.files[name] = {"extract": extract, "rows": frame.height}
+        self.bytes_written += size
+
     def write(self, extract: str, date: dt.date, df: pl.DataFrame) -> str | None:
         """Write one extract file dated `date` (a frame with the extract's columns, as text, plus
         optional `_bad_*` marks). Returns the file name (None for an empty frame)."""
@@ -116,8 +142,12 @@ class Output:
         if brk is not None and brk.kind == "utf8_bom":
             encoding = "utf-8-sig"
         name = self._next_name(extract, date)
-        data = encode_extract(frame, extract, encoding=encoding)
-        self._put(name, data, extract, frame.height)
+        if frame.height > CHUNK_ROWS and brk is None:
+            self._put_chunked(name, frame, extract)
+            data = b""
+        else:
+            data = encode_extract(frame, extract, encoding=encoding)
+            self._put(name, data, extract, frame.height)
         if brk is not None and brk.kind == "utf8_bom":
             self.bad_files.append(_bf(name, "loaded", "", "UTF-8 with BOM: a valid file"))
         if marks is not None and marks.height:

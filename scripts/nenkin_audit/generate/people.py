@@ -68,6 +68,7 @@ class People:
     df: pl.DataFrame  # one row per 宛名 record, index pidx; see build() for the columns
     blocks: pl.DataFrame  # block, ward_idx, base address (…丁目…番)
     late: pl.DataFrame  # out-of-order older rows: pidx, deliver_day, changed_at
+    seed: int = 0
 
     @property
     def n(self) -> int:
@@ -610,7 +611,7 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     )
     if progress:
         progress(f"generate: {total} 宛名 records in {n_hh_all} households")
-    return People(df=df, blocks=blocks, late=late)
+    return People(df=df, blocks=blocks, late=late, seed=seed)
 
 
 def age_on(birth: np.ndarray, on: dt.date) -> np.ndarray:
@@ -737,6 +738,7 @@ def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:
             _deliver=pl.Series(edate).cast(pl.Date),
         )
         parts.append(upd)
+    parts.append(_new_heads(people, state, cal))
     if people.late.height:
         late = people.late.sort("pidx")
         old = state.filter(pl.col("_pidx").is_in(late["pidx"].implode())).sort("_pidx")
@@ -748,3 +750,54 @@ def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:
             )
         )
     return pl.concat(parts)
+
+
+def _new_heads(people: People, state: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
+    """世帯主 changes: some days after the head of a household dies, the household gets a new head
+    (the spouse, else the eldest member) and every remaining member a U row pointing to them."""
+    df = people.df
+    r = stream(people.seed, "people", "new-heads")
+    act = np.array(cal.activity, dtype="datetime64[D]")
+    heads = df.filter(
+        (pl.col("event") == EV_DEATH) & (pl.col("role") == 0) & (pl.col("group") == G_RES)
+    ).select("hh", "event_day")
+    heads = heads.with_columns(
+        change_day=pl.col("event_day") + pl.Series(r.integers(3, 11, heads.height))
+    ).filter(pl.col("change_day") < cal.days)
+    members = (
+        df.filter(
+            pl.col("hh").is_in(heads["hh"].implode())
+            & (pl.col("group") == G_RES)
+            & (pl.col("event") == EV_NONE)
+        )
+        .select("pidx", "hh", "zokugara", "birth", "atena_no")
+        .join(heads.select("hh", "change_day"), on="hh", how="left", maintain_order="left")
+    )
+    if members.height == 0:
+        return state.head(0).with_columns(
+            _changed_at=pl.lit(None, pl.Datetime("ms")),
+            _ct=pl.lit("U"),
+            _deliver=pl.lit(None, pl.Date),
+        )
+    rank = members.with_columns(spouse=pl.col("zokugara").is_in(["妻", "夫"]).cast(pl.Int8)).sort(
+        "hh", "spouse", "birth", "pidx", descending=[False, True, False, False]
+    )
+    new_head = (
+        rank.group_by("hh", maintain_order=True)
+        .first()
+        .select("hh", new_head="pidx", new_no="atena_no")
+    )
+    members = members.join(new_head, on="hh", how="left", maintain_order="left").sort("pidx")
+    day = members["change_day"].to_numpy()
+    changed = act[day].astype("datetime64[ms]") + (
+        r.integers(9 * 3600, 17 * 3600, members.height) * 1000
+    ).astype("timedelta64[ms]")
+    cur = state.filter(pl.col("_pidx").is_in(members["pidx"].implode())).sort("_pidx")
+    is_head = pl.Series((members["pidx"] == members["new_head"]).to_numpy())
+    return cur.with_columns(
+        setainushi_atena_no=members["new_no"],
+        zokugara=pl.when(is_head).then(pl.lit("世帯主")).otherwise(pl.col("zokugara")),
+        _changed_at=pl.Series(changed),
+        _ct=pl.lit("U"),
+        _deliver=pl.Series(act[day]).cast(pl.Date),
+    )

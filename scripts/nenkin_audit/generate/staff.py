@@ -47,7 +47,7 @@ class Staff:
     def on(self, d: dt.date) -> pl.DataFrame:
         """State of every account on day d: sidx, dept, status, working, valid_to, role, ..."""
         p = self.periods.filter((pl.col("p_from") <= d) & (pl.col("p_to") > d))
-        return p.join(self.staff, on="sidx", how="left").sort("sidx")
+        return p.join(self.staff, on="sidx", how="left", maintain_order="left").sort("sidx")
 
     def terminals_on(self, d: dt.date) -> pl.DataFrame:
         return self.terminals.filter(
