@@ -219,13 +219,19 @@ def test_same_arguments_give_the_same_bytes(tmp_path) -> None:
     ).read_bytes()
 
 
-def test_generating_into_a_non_empty_folder_is_refused(tmp_path) -> None:
+def test_generating_into_a_folder_of_another_city_is_refused(tmp_path) -> None:
     from nenkin_audit.errors import UserError
 
-    (tmp_path / "inbox").mkdir()
-    (tmp_path / "inbox" / "x.csv").write_text("x")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x.csv").write_text("x")
     with pytest.raises(UserError, match="not empty"):
-        generate_city(tmp_path / "inbox", persons=1000, days=5, progress=None)
+        generate_city(tmp_path / "other", persons=1000, days=5, progress=None)
+    inbox, _ = _make(tmp_path, "inbox", persons=1000, days=5, seed=1)
+    before = {p.name: p.read_bytes() for p in inbox.iterdir()}
+    generate_city(inbox, persons=1000, days=5, seed=1, progress=None)  # the same city again
+    assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before
+    with pytest.raises(UserError, match="not empty"):
+        generate_city(inbox, persons=1000, days=5, seed=2, progress=None)
 
 
 # ------------------------------------------------------------------------------ file rules

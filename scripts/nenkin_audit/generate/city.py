@@ -57,8 +57,7 @@ def generate_city(
         raise UserError(
             "--persons must be at least 200 (a city needs households, staff and filings)"
         )
-    if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
-        raise UserError(f"{out} is not empty: generate into a new or empty folder")
+    _check_target(out, persons=persons, days=days, seed=seed, misuse=misuse, bad_input=bad_input)
     cal = Calendar.build(days)
     say = progress or (lambda _m: None)
     say(f"generate: city of {persons} 宛名, {days} working days {START} .. {cal.end}, seed {seed}")
@@ -184,6 +183,31 @@ def generate_city(
         f"generate: {len(o.files)} files, {o.bytes_written / 1e6:.1f} MB in {out}; truth in {o.truth}"
     )
     return manifest
+
+
+def _check_target(out: Path, **args) -> None:
+    """Generate into a new or empty folder, or over the very same city (same arguments: the
+    same bytes again). Anything else would mix two cities in one inbox."""
+    if not out.exists() or not any(p for p in out.iterdir() if not p.name.startswith(".")):
+        return
+    manifest = truth_dir(out) / "manifest.json"
+    if manifest.is_file():
+        import json
+
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        same = (
+            m.get("persons") == args["persons"]
+            and m.get("days") == args["days"]
+            and m.get("seed") == args["seed"]
+            and m.get("options")
+            == {"misuse": bool(args["misuse"]), "bad_input": bool(args["bad_input"])}
+        )
+        if same:
+            return
+    raise UserError(
+        f"{out} is not empty and holds no city generated with these arguments: generate into a "
+        "new or empty folder"
+    )
 
 
 # -------------------------------------------------------------------- change extract writing

@@ -5,6 +5,7 @@ Scenario codes:
 - own_household: a staff member looks up their own household
 - neighbour_lookup: persons living in the same block as the staff member (not the household)
 - protected_record: 支援措置 (protected) records viewed without a business reason
+- celebrity_lookup: a resident in the news viewed by several staff on one day, none with a reason
 - off_hours_access: personal records viewed late at night or on a weekend by a regular clerk
 - bulk_search: a burst of 一覧検索 with large hit counts
 - bulk_print: batch 帳票出力 with large hit counts by a clerk
@@ -33,6 +34,7 @@ SCENARIOS = (
     "own_household",
     "neighbour_lookup",
     "protected_record",
+    "celebrity_lookup",
     "off_hours_access",
     "bulk_search",
     "bulk_print",
@@ -210,6 +212,30 @@ def plan(seed: int, people: People, staff: Staff, cal: Calendar, progress=None) 
                 ops,
                 "03",
                 np.where(ops == "04", "RP0100", "AT0100"),
+            )
+        # a resident in the news, looked up by several staff the same day
+        d = day()
+        star = int(residents[int(rng.integers(0, len(residents)))])
+        viewers = (
+            state(d)
+            .filter(
+                pl.col("working")
+                & pl.col("role").is_in(["1", "2"])
+                & pl.col("dept").is_in(list(OFFICE_DEPTS))
+            )["sidx"]
+            .to_numpy()
+        )
+        for s in rng.permutation(viewers)[: int(rng.integers(3, 7))]:
+            n = int(rng.integers(1, 3))
+            add(
+                "celebrity_lookup",
+                s,
+                d,
+                business(n, 9, 17, (20, 90)),
+                np.full(n, star),
+                "01",
+                "99",
+                "AT0100",
             )
         # off hours: late evening, or a weekend day
         d = day()
