@@ -71,114 +71,118 @@ def generate_city(
 
     breaks = _plan_breaks(cal) if bad_input else []
     o = Output(out, truth_dir(out), progress, breaks=breaks)
-    bad = _Bystanders(seed, people, pension, staff, fl) if bad_input else None
+    try:
+        bad = _Bystanders(seed, people, pension, staff, fl) if bad_input else None
 
-    # ---------------------------------------------------------------- change extracts
-    rows = {
-        "atena": people_mod.atena_rows(people, cal),
-        "nenkin_kihon": _kihon_rows(pension, cal),
-        "shikaku": _shikaku_rows(pension, fl, cal),
-        "fuka": _fuka_rows(pension, fl),
-        "menjo": _menjo_rows(pension, fl),
-        "saitei": _saitei_rows(pension, fl),
-        "shotoku": _shotoku_rows(pension, cal),
-        "todokede": fl.todokede_rows,
-    }
-    for extract in CHANGE_EXTRACTS:
-        df = rows[extract]
+        # ---------------------------------------------------------------- change extracts
+        rows = {
+            "atena": people_mod.atena_rows(people, cal),
+            "nenkin_kihon": _kihon_rows(pension, cal),
+            "shikaku": _shikaku_rows(pension, fl, cal),
+            "fuka": _fuka_rows(pension, fl),
+            "menjo": _menjo_rows(pension, fl),
+            "saitei": _saitei_rows(pension, fl),
+            "shotoku": _shotoku_rows(pension, cal),
+            "todokede": fl.todokede_rows,
+        }
+        for extract in CHANGE_EXTRACTS:
+            df = rows[extract]
+            if bad is not None:
+                df = bad.damage(extract, df)
+            _write_change(o, extract, df, cal)
+            say(f"generate: {extract} written")
+
+        # ---------------------------------------------------------------- JPS lists
+        jps = fl.jps
+        for (d,), g in jps.group_by("_deliver", maintain_order=True):
+            o.write("jps_kekka", d, g.sort(pl.col("row_no").cast(pl.Int64)))
+
+        # ---------------------------------------------------------------- staff, jinji, terminals
+        _write_staff(o, staff, cal, bad)
+        for (d,), g in staff.jinji.group_by("deliver", maintain_order=True):
+            o.write(
+                "jinji_ido",
+                d,
+                g.with_columns(pl.col("effective_date").dt.strftime("%Y-%m-%d")).sort(
+                    "effective_date", "staff_id", "ido_type"
+                ),
+            )
+        for d in staff.ledger_dates:
+            t = staff.terminals.filter(pl.col("valid_from") <= d).with_columns(
+                valid_to=pl.when(pl.col("valid_to") < d).then(pl.col("valid_to")).otherwise(None)
+            )
+            t = t.with_columns(
+                pl.col("valid_from").dt.strftime("%Y-%m-%d"),
+                pl.col("valid_to").dt.strftime("%Y-%m-%d"),
+            )
+            o.write("terminal", d, t.sort("terminal_id"))
+        teikyo = fl.teikyo
         if bad is not None:
-            df = bad.damage(extract, df)
-        _write_change(o, extract, df, cal)
-        say(f"generate: {extract} written")
+            teikyo = bad.damage("teikyo_iten", teikyo)
+        for (d,), g in teikyo.group_by("_deliver", maintain_order=True):
+            o.write("teikyo_iten", d, g)
+        say("generate: staff, jinji_ido, terminal, teikyo_iten, jps_kekka written")
 
-    # ---------------------------------------------------------------- JPS lists
-    jps = fl.jps
-    for (d,), g in jps.group_by("_deliver", maintain_order=True):
-        o.write("jps_kekka", d, g.sort(pl.col("row_no").cast(pl.Int64)))
+        # ---------------------------------------------------------------- access logs (streamed)
+        plan = misuse_mod.plan(seed, people, staff, cal, say) if misuse else None
+        log = access.AccessLog(
+            seed, persons, people, pension.kihon["pidx"].to_numpy(), staff, fl, cal, plan
+        )
+        misuse_rows: list[pl.DataFrame] = []
+        n_lines = 0
 
-    # ---------------------------------------------------------------- staff, jinji, terminals
-    _write_staff(o, staff, cal, bad)
-    for (d,), g in staff.jinji.group_by("deliver", maintain_order=True):
-        o.write(
-            "jinji_ido",
-            d,
-            g.with_columns(pl.col("effective_date").dt.strftime("%Y-%m-%d")).sort(
-                "effective_date", "staff_id", "ido_type"
+        def write_day(d: dt.date, df: pl.DataFrame, episodes: np.ndarray) -> None:
+            nonlocal n_lines
+            if plan is not None and (episodes >= 0).any():
+                m = episodes >= 0
+                misuse_rows.append(
+                    pl.DataFrame(
+                        {
+                            "log_id": df["log_id"].filter(pl.Series(m)),
+                            "episode": episodes[m],
+                            "staff_id": df["staff_id"].filter(pl.Series(m)),
+                        }
+                    )
+                )
+            if bad is not None:
+                df = bad.damage_log(d, df, episodes)
+            o.write("access_log", d, df)
+            n_lines += df.height
+
+        access.run(log, write_day, say)
+        say(f"generate: access_log written ({n_lines} lines)")
+
+        # ---------------------------------------------------------------- truth
+        o.write_truth_csv("reconciliation.csv", fl.reconciliation)
+        o.write_truth_csv(
+            "exemption_checks.csv",
+            fl.exemption_checks.with_columns(
+                pl.col("expect_disagreement").cast(pl.String).str.to_lowercase()
             ),
         )
-    for d in staff.ledger_dates:
-        t = staff.terminals.filter(pl.col("valid_from") <= d).with_columns(
-            valid_to=pl.when(pl.col("valid_to") < d).then(pl.col("valid_to")).otherwise(None)
-        )
-        t = t.with_columns(
-            pl.col("valid_from").dt.strftime("%Y-%m-%d"), pl.col("valid_to").dt.strftime("%Y-%m-%d")
-        )
-        o.write("terminal", d, t.sort("terminal_id"))
-    teikyo = fl.teikyo
-    if bad is not None:
-        teikyo = bad.damage("teikyo_iten", teikyo)
-    for (d,), g in teikyo.group_by("_deliver", maintain_order=True):
-        o.write("teikyo_iten", d, g)
-    say("generate: staff, jinji_ido, terminal, teikyo_iten, jps_kekka written")
-
-    # ---------------------------------------------------------------- access logs (streamed)
-    plan = misuse_mod.plan(seed, people, staff, cal, say) if misuse else None
-    log = access.AccessLog(
-        seed, persons, people, pension.kihon["pidx"].to_numpy(), staff, fl, cal, plan
-    )
-    misuse_rows: list[pl.DataFrame] = []
-    n_lines = 0
-
-    def write_day(d: dt.date, df: pl.DataFrame, episodes: np.ndarray) -> None:
-        nonlocal n_lines
-        if plan is not None and (episodes >= 0).any():
-            m = episodes >= 0
-            misuse_rows.append(
-                pl.DataFrame(
-                    {
-                        "log_id": df["log_id"].filter(pl.Series(m)),
-                        "episode": episodes[m],
-                        "staff_id": df["staff_id"].filter(pl.Series(m)),
-                    }
-                )
-            )
-        if bad is not None:
-            df = bad.damage_log(d, df, episodes)
-        o.write("access_log", d, df)
-        n_lines += df.height
-
-    access.run(log, write_day, say)
-    say(f"generate: access_log written ({n_lines} lines)")
-
-    # ---------------------------------------------------------------- truth
-    o.write_truth_csv("reconciliation.csv", fl.reconciliation)
-    o.write_truth_csv(
-        "exemption_checks.csv",
-        fl.exemption_checks.with_columns(
-            pl.col("expect_disagreement").cast(pl.String).str.to_lowercase()
-        ),
-    )
-    o.write_truth_csv("misuse.csv", _misuse_truth(plan, misuse_rows))
-    o.write_truth_csv("persons.csv", _persons_truth(people, pension))
-    manifest = {
-        "seed": seed,
-        "persons": persons,
-        "days": days,
-        "start_date": START.isoformat(),
-        "end_date": cal.end.isoformat(),
-        "initial_extract_date": INITIAL.isoformat(),
-        "options": {"misuse": bool(misuse), "bad_input": bool(bad_input)},
-        "reconciliation_window_days": filings_mod.WINDOW,
-        "counts": {
-            "atena_records": people.n,
-            "pension_persons": pension.kihon.height,
-            "staff_accounts": staff.staff.height,
-            "filings": fl.filings.height,
-            "jps_rows": fl.jps.height,
-            "access_log_lines": n_lines,
-        },
-    }
-    manifest = o.finish(manifest)
+        o.write_truth_csv("misuse.csv", _misuse_truth(plan, misuse_rows))
+        o.write_truth_csv("persons.csv", _persons_truth(people, pension))
+        manifest = {
+            "seed": seed,
+            "persons": persons,
+            "days": days,
+            "start_date": START.isoformat(),
+            "end_date": cal.end.isoformat(),
+            "initial_extract_date": INITIAL.isoformat(),
+            "options": {"misuse": bool(misuse), "bad_input": bool(bad_input)},
+            "reconciliation_window_days": filings_mod.WINDOW,
+            "counts": {
+                "atena_records": people.n,
+                "pension_persons": pension.kihon.height,
+                "staff_accounts": staff.staff.height,
+                "filings": fl.filings.height,
+                "jps_rows": fl.jps.height,
+                "access_log_lines": n_lines,
+            },
+        }
+        manifest = o.finish(manifest)
+    finally:
+        o.close()
     say(
         f"generate: {len(o.files)} files, {o.bytes_written / 1e6:.1f} MB in {out}; truth in {o.truth}"
     )

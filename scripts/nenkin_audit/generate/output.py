@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +83,9 @@ class Output:
     bad_rows: list[pl.DataFrame] = field(default_factory=list)
     _seq: dict[tuple[str, str], int] = field(default_factory=dict)
     bytes_written: int = 0
+    _pool: ThreadPoolExecutor | None = None
+    _pending: deque = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -93,8 +99,41 @@ class Output:
 
     def _put(self, name: str, data: bytes, extract: str, rows: int) -> None:
         write_bytes_atomic(self.out / name, data)
-        self.files[name] = {"extract": extract, "rows": rows}
-        self.bytes_written += len(data)
+        with self._lock:
+            self.files[name] = {"extract": extract, "rows": rows}
+            self.bytes_written += len(data)
+
+    def _encode_and_put(self, name: str, frame: pl.DataFrame, extract: str) -> None:
+        if frame.height > CHUNK_ROWS:
+            self._put_chunked(name, frame, extract)
+        else:
+            self._put(name, encode_extract(frame, extract), extract, frame.height)
+
+    def _submit(self, name: str, frame: pl.DataFrame, extract: str) -> None:
+        """Write on one background thread (file I/O and polars release the GIL), keeping at most
+        a few files in flight; errors surface on the next call or in `drain`."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-writer")
+        self._pending.append(self._pool.submit(self._encode_and_put, name, frame, extract))
+        while len(self._pending) > 2:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Stop the writer thread without waiting for queued files (after an error)."""
+        if self._pool is not None:
+            for f in self._pending:
+                f.cancel()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._pending.clear()
+
+    def drain(self) -> None:
+        """Wait until every submitted file is on disk."""
+        while self._pending:
+            self._pending.popleft().result()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _put_chunked(self, name: str, frame: pl.DataFrame, extract: str) -> None:
         """A large file written in slices (each encoded by rawfile.encode_extract; the header of
@@ -116,8 +155,9 @@ class Output:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        self.files[name] = {"extract": extract, "rows": frame.height}
-        self.bytes_written += size
+        with self._lock:
+            self.files[name] = {"extract": extract, "rows": frame.height}
+            self.bytes_written += size
 
     def write(self, extract: str, date: dt.date, df: pl.DataFrame) -> str | None:
         """Write one extract file dated `date` (a frame with the extract's columns, as text, plus
@@ -142,8 +182,9 @@ class Output:
         if brk is not None and brk.kind == "utf8_bom":
             encoding = "utf-8-sig"
         name = self._next_name(extract, date)
-        if frame.height > CHUNK_ROWS and brk is None:
-            self._put_chunked(name, frame, extract)
+        if brk is None:
+            # the common case: encode and write on the writer thread while the caller goes on
+            self._submit(name, frame, extract)
             data = b""
         else:
             data = encode_extract(frame, extract, encoding=encoding)
@@ -219,6 +260,7 @@ class Output:
         df.write_csv(self.truth / name, null_value="")
 
     def finish(self, manifest: dict) -> dict:
+        self.drain()
         manifest = {**manifest, "files": dict(sorted(self.files.items()))}
         (self.truth / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
