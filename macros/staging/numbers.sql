@@ -4,6 +4,14 @@
     Expects text normalised with normalise_text(). -#}
 
 {% macro _is_whole_number(col, max_digits, signed) -%}
+    {{ return(adapter.dispatch('_is_whole_number', 'nenkin_audit')(col, max_digits, signed)) }}
+{%- endmacro %}
+
+{% macro duckdb___is_whole_number(col, max_digits, signed) -%}
+    regexp_full_match({{ col }}, '{{ "-?" if signed else "" }}[0-9]{1,{{ max_digits }}}')
+{%- endmacro %}
+
+{% macro default___is_whole_number(col, max_digits, signed) -%}
     {%- if signed -%}
         {%- set digits = "case when " ~ col ~ " like '-%' then substr(" ~ col ~ ", 2) else " ~ col ~ " end" -%}
     {%- else -%}

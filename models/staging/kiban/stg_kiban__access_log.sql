@@ -1,6 +1,15 @@
 -- Access-log lines per log_id (tens of millions of rows at city scale: kept lean).
--- log_id is never reused, so a log_id seen twice can only be a redelivery; the later delivery
--- wins. Only the few duplicated log_ids are ranked, the rest passes straight through.
+-- log_id is never reused, so a log_id seen twice can only be a redelivery: the later delivery
+-- wins. access_log comes as one file per day of its lines (raw interface §1), so a line can be
+-- delivered again only in another file of the same extract date (a correction with a higher
+-- sequence): only the lines of such dates are ranked, all others pass straight through with no
+-- join or sort. (Should a line ever come again under another date, the unique test on log_id
+-- fails loudly.)
+
+{%- set columns = [
+    'log_id', 'accessed_at', 'staff_id', 'dept_code', 'terminal_id', 'shori_jiyu',
+    'operation', 'screen_id', 'atena_no', 'hit_count', '_file_name', '_line_no',
+] %}
 
 with
 
@@ -9,52 +18,56 @@ source as (
     where reject_reason is null
 ),
 
-redelivered as (
-    select log_id
+redelivered_dates as (
+    select _extract_date
     from source
-    group by log_id
-    having count(*) > 1
+    group by _extract_date
+    having count(distinct _file_seq) > 1
 ),
 
-superseded as (
-    -- rows of a redelivered log_id that are not its latest delivery
-    select _file_name, _line_no
+single_delivery as (
+    select {{ columns | join(', ') }}
+    from source
+    where _extract_date not in (select _extract_date from redelivered_dates)
+),
+
+latest_of_redelivered as (
+    select {{ columns | join(', ') }}
     from (
         select
-            source._file_name,
-            source._line_no,
+            source.*,
             row_number() over (
-                partition by source.log_id
+                partition by log_id
                 order by {{ delivery_order() }}
             ) as _delivery_rank
         from source
-        inner join redelivered on redelivered.log_id = source.log_id
+        where _extract_date in (select _extract_date from redelivered_dates)
     ) as ranked
-    where _delivery_rank > 1
+    where _delivery_rank = 1
+),
+
+lines as (
+    select * from single_delivery
+    union all
+    select * from latest_of_redelivered
 ),
 
 final as (
     select
-        source.log_id,
-        source.accessed_at,
-        cast(source.accessed_at as date) as access_date,
-        source.staff_id,
-        source.dept_code,
-        source.terminal_id,
-        source.shori_jiyu,
-        source.operation,
-        source.screen_id,
-        source.atena_no,
-        source.hit_count,
-        source._file_name,
-        source._line_no
-    from source
-    where not exists (
-        select 1
-        from superseded
-        where superseded._file_name = source._file_name
-            and superseded._line_no = source._line_no
-    )
+        log_id,
+        accessed_at,
+        cast(accessed_at as date) as access_date,
+        staff_id,
+        dept_code,
+        terminal_id,
+        shori_jiyu,
+        operation,
+        screen_id,
+        atena_no,
+        hit_count,
+        _file_name,
+        _line_no
+    from lines
 )
 
 select * from final
