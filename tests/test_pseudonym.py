@@ -135,6 +135,12 @@ def test_pseudonym_follows_the_documented_definition(key_file: Path) -> None:
     ]:
         assert p(kind, value) == _reference(key.secret, key.key_id, kind, value)
     assert p("person", "0000012345") != p("household", "0000012345")
+    # keys longer than the SHA-256 block (64 bytes) are hashed first, as HMAC requires
+    long_key = load_key(write_key(key_file.parent / "long.key", "long-1", os.urandom(100)))
+    assert Pseudonymiser(long_key)("person", "0000012345") == _reference(
+        long_key.secret, "long-1", "person", "0000012345"
+    )
+    assert p("person", "山田") == _reference(key.secret, key.key_id, "person", "山田")
 
 
 def test_same_key_same_pseudonyms_other_key_different(key_file: Path, tmp_path: Path) -> None:
