@@ -221,7 +221,13 @@ select
         as portable_iso_date,
     case when {{ has_shape('n', '0000-00-00 00:00:00') }}
         and substr(n, 12, 2) <= '23' and substr(n, 15, 2) <= '59' and substr(n, 18, 2) <= '59'
-        then {{ default__cast_iso_timestamp('n') }} end as portable_iso_timestamp
+        then {{ default__cast_iso_timestamp('n') }} end as portable_iso_timestamp,
+    {%- for mask in ['0000000', '000000000000', '0000-000000', '0000-00-00 00:00:00'] %}
+    {{ has_shape('n', mask) }} as shape_{{ loop.index }},
+    {{ default__has_shape('n', mask) }} as portable_shape_{{ loop.index }},
+    {%- endfor %}
+    {{ default___is_whole_number('n', 9, false) }} as portable_is_integer,
+    {{ default___is_whole_number('n', 18, true) }} as portable_is_bigint
 from (select v, {{ normalise_text('v') }} as n from examples) as normalised_examples
 """
 
@@ -312,6 +318,17 @@ def test_portable_date_casts_agree_with_duckdb_try_cast(sql_results) -> None:
             assert r["portable_iso_date"] == r["iso_date"], v
         if r["portable_iso_timestamp"] is not None or r["iso_timestamp"] is not None:
             assert r["portable_iso_timestamp"] == r["iso_timestamp"], v
+
+
+def test_portable_shape_and_number_checks_agree_with_the_duckdb_ones(sql_results) -> None:
+    """DuckDB checks layouts with regular expressions, the standard-SQL fallback with
+    translate(); both must accept exactly the same texts."""
+    for v, r in sql_results.items():
+        for i in range(1, 5):
+            assert r[f"shape_{i}"] == r[f"portable_shape_{i}"], (v, i)
+        assert r["portable_is_integer"] == (r["int_value"] is not None), v
+        assert r["portable_is_bigint"] == (r["bigint_value"] is not None), v
+    assert sum(r["shape_4"] for r in sql_results.values()) > 1000
 
 
 def test_sql_whole_numbers_match_python(sql_results) -> None:
