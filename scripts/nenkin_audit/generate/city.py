@@ -75,21 +75,20 @@ def generate_city(
         bad = _Bystanders(seed, people, pension, staff, fl) if bad_input else None
 
         # ---------------------------------------------------------------- change extracts
+        # each extract's versions are built just before it is written (memory at city scale)
         rows = {
-            "atena": people_mod.atena_rows(people, cal),
-            "nenkin_kihon": _kihon_rows(pension, cal),
-            "shikaku": _shikaku_rows(pension, fl, cal),
-            "fuka": _fuka_rows(pension, fl),
-            "menjo": _menjo_rows(pension, fl),
-            "saitei": _saitei_rows(pension, fl),
-            "shotoku": _shotoku_rows(pension, cal),
-            "todokede": fl.todokede_rows,
+            "atena": lambda: people_mod.atena_rows(people, cal),
+            "nenkin_kihon": lambda: _kihon_rows(pension, cal),
+            "shikaku": lambda: _shikaku_rows(pension, fl, cal),
+            "fuka": lambda: _fuka_rows(pension, fl),
+            "menjo": lambda: _menjo_rows(pension, fl),
+            "saitei": lambda: _saitei_rows(pension, fl),
+            "shotoku": lambda: _shotoku_rows(pension, cal),
+            "todokede": lambda: fl.todokede_rows,
         }
         for extract in CHANGE_EXTRACTS:
-            df = rows[extract]
-            if bad is not None:
-                df = bad.damage(extract, df)
-            _write_change(o, extract, df, cal)
+            damage = bad.damage if bad is not None else (lambda _e, df: df)
+            _write_change(o, extract, damage(extract, rows[extract]()), cal)
             say(f"generate: {extract} written")
 
         # ---------------------------------------------------------------- JPS lists
@@ -225,6 +224,7 @@ def _write_change(o: Output, extract: str, df: pl.DataFrame, cal: Calendar) -> N
     )
     init = df.filter(pl.col("_deliver") <= INITIAL)
     later = df.filter(pl.col("_deliver") > INITIAL)
+    del df
     if init.height:
         dup = init.select(pl.struct(key).is_duplicated().any()).item()
         if dup or (init["_ct"] == "D").any():
