@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from .calendar import Calendar, is_working_day
+from .calendar import Calendar
 from .people import EV_TENKYO, G_ERR, G_RES, People
 from .rng import stream
 from .staff import DEPTS, OFFICE_DEPTS, OFFICE_WARD, Staff
@@ -549,10 +549,9 @@ class AccessLog:
 def run(
     log: AccessLog, write: Callable[[dt.date, pl.DataFrame, np.ndarray], None], progress=None
 ) -> int:
+    """Generate and hand over the log of every calendar day in turn; returns the line count."""
     total = 0
     for k, (d, i) in enumerate(log.days()):
-        if i is None and not (d.weekday() >= 5 or not is_working_day(d)):
-            continue
         lines = log.day(d, i)
         if len(lines.sec) == 0:
             continue

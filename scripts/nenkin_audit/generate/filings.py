@@ -56,9 +56,6 @@ SCENARIOS = (
     "outside_window",
 )
 SCENARIO_P = np.array([0.70, 0.045, 0.025, 0.06, 0.04, 0.02, 0.03, 0.05, 0.01])
-FULLWIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
-
-STATUS_COLS = ("uketsuke_no", "list_id", "row_no", "status", "mismatch_fields")
 
 
 @dataclass
@@ -82,14 +79,6 @@ def _weighted_pick(rng, pool: np.ndarray, weights: np.ndarray, k: int) -> np.nda
         return pool[:0]
     key = np.log(rng.random(len(pool))) / weights
     return pool[np.argsort(-key, kind="stable")[:k]]
-
-
-def _era(d: dt.date | None) -> str:
-    if d is None:
-        return ""
-    from ..formats import date_to_era
-
-    return date_to_era(d)
 
 
 def _income_dict(row: dict) -> dict[str, int]:
@@ -313,7 +302,7 @@ def build(
     )
 
     # ------------------------------------------------------------ lifecycle scenario
-    batch_days = [d for d in _weekly(cal, 4, work[0])]
+    batch_days = cal.weekly(4, start=work[0])  # 進達 on Fridays (or the week's next working day)
     batch_np = np.array(batch_days, dtype="datetime64[D]")
     list_days = [d for d in cal.weekly(2)]
     list_np = np.array(list_days, dtype="datetime64[D]")
@@ -733,10 +722,6 @@ def pick_staff(
             k = idx[offs == o]
             out[k] = cand[rng.integers(0, len(cand), len(k))]
     return out
-
-
-def _weekly(cal: Calendar, weekday: int, start: dt.date) -> list[dt.date]:
-    return cal.weekly(weekday, start=start)
 
 
 def _simple_matched(filings: pl.DataFrame, jps: pl.DataFrame) -> np.ndarray:

@@ -14,7 +14,7 @@ import polars as pl
 from . import vocab
 from .calendar import INITIAL, START, Calendar, is_working_day
 from .people import EV_NONE, G_RES, People, age_on
-from .rng import stream, weighted_index
+from .rng import stream
 
 OFFICE_DEPTS = ("H00",) + tuple(f"K{i:02d}" for i in range(1, 11)) + ("S01", "S02", "S03")
 DEPTS = OFFICE_DEPTS + ("I01", "J01")
@@ -385,11 +385,3 @@ def _next_working(d: dt.date) -> dt.date:
     while not is_working_day(d):
         d += dt.timedelta(days=1)
     return d
-
-
-def weights_for(role: np.ndarray) -> np.ndarray:
-    """Relative daily workload on the terminal by role."""
-    return np.select([role == "1", role == "2", role == "3"], [1.0, 0.8, 0.3], 0.0)
-
-
-__all__ = ["Staff", "build", "DEPTS", "OFFICE_DEPTS", "OFFICE_WARD", "weighted_index"]
