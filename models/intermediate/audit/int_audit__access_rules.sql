@@ -1,0 +1,84 @@
+{#- Restricted. One row per access-log line: which misuse rules fired (one boolean per rule of
+    the catalogue seed audit_rules), how many, the combined risk score and the fired codes. The
+    rules read only int_audit__access_context; thresholds are project vars (defaults below, the
+    reasons for each value in the model's description). -#}
+{%- set browsing_min_subjects = var('audit_browsing_min_subjects', 10) -%}
+{%- set number_display_burst = var('audit_number_display_burst', 8) -%}
+{%- set many_viewers_min_staff = var('audit_many_viewers_min_staff', 3) -%}
+{%- set bulk_day_records = var('audit_bulk_day_records', 5000) -%}
+{%- set bulk_line_records = var('audit_bulk_line_records', 100) -%}
+{#- (code, condition on the context), heaviest first: the order of the codes in `reasons` -#}
+{%- set rules = [
+    ('R_INACTIVE_ACCOUNT', 'is_account_inactive'),
+    ('R_OWN_RECORD', 'is_own_record'),
+    ('R_OWN_HOUSEHOLD', 'is_own_household'),
+    ('R_CONTRACTOR_PERSONAL_DATA', 'is_contractor and has_subject'),
+    ('R_NUMBER_DISPLAY_NO_PERMISSION', "operation = '05' and not may_display_kojin_no"),
+    ('R_BULK_EXTRACT', "operation in ('03', '04') and not has_subject and not is_batch_dept"
+        ~ " and staff_day_list_records >= " ~ bulk_day_records
+        ~ " and coalesce(hit_count, 0) >= " ~ bulk_line_records),
+    ('R_PROTECTED_NO_EVENT', 'subject_is_protected and not has_business_event'),
+    ('R_NEIGHBOUR', 'is_neighbour and not has_business_event'),
+    ('R_NUMBER_DISPLAY_BURST', "operation = '05' and has_subject and not has_business_event"
+        ~ " and staff_day_unexplained_number_displays >= " ~ number_display_burst),
+    ('R_NO_BUSINESS_EVENT', 'is_single_view and not has_business_event'
+        ~ ' and staff_day_unexplained_single_views >= ' ~ browsing_min_subjects),
+    ('R_MANY_VIEWERS', 'has_subject and not has_business_event'
+        ~ ' and subject_day_unexplained_viewers >= ' ~ many_viewers_min_staff),
+    ('R_OFF_HOURS', 'has_subject and not (is_working_day and is_office_hours)'),
+    ('R_REASON_OTHER', "has_subject and shori_jiyu = '99' and not has_business_event"),
+    ('R_FOREIGN_TERMINAL', 'is_foreign_terminal'),
+] -%}
+with context as (
+    select * from {{ ref('int_audit__access_context') }}
+),
+
+weights as (
+    -- one row: the weight of each rule (null when the catalogue lacks the rule: the risk score
+    -- of a line where it fires is then null, which the not_null test reports)
+    select
+        {%- for code, _ in rules %}
+        max(case when rule_code = '{{ code }}' then weight end) as w_{{ code | lower }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref('audit_rules') }}
+),
+
+hits as (
+    select
+        log_id,
+        access_date,
+        staff_id,
+        {%- for code, condition in rules %}
+        coalesce({{ condition }}, false) as {{ code | lower }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from context
+),
+
+final as (
+    select
+        hits.*,
+        {% for code, _ in rules -%}
+        case when hits.{{ code | lower }} then 1 else 0 end
+        {%- if not loop.last %}
+        + {% endif %}
+        {%- endfor %} as rule_count,
+        -- noisy-OR of the weights of the rules that fired: 1 − Π(1 − w)
+        cast(1 - (
+            {%- for code, _ in rules %}
+            (1 - case when hits.{{ code | lower }} then weights.w_{{ code | lower }} else 0 end)
+            {%- if not loop.last %} *{% endif %}
+            {%- endfor %}
+        ) as double precision) as risk_score,
+        nullif(concat_ws(
+            ','
+            {%- for code, _ in rules %},
+            case when hits.{{ code | lower }} then '{{ code }}' end
+            {%- endfor %}
+        ), '') as reasons
+    from hits
+    cross join weights
+)
+
+select * from final
