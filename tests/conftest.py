@@ -19,8 +19,13 @@ class BuiltCity:
     truth: Path
     home: Path
     key_file: Path
-    output: str  # everything `nenkin-audit run` printed
+    stdout: str
+    stderr: str
     returncode: int
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
 
     @property
     def warehouse(self) -> Path:
@@ -34,7 +39,7 @@ class BuiltCity:
 def cli(*args: str, env: dict[str, str] | None = None, check: bool = False):
     """Run the installed `nenkin-audit` command as an operator would."""
     proc = subprocess.run(
-        [sys.executable, "-m", "nenkin_audit.cli", *args],
+        [str(Path(sys.executable).with_name("nenkin-audit")), *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -82,6 +87,7 @@ def built_city(tmp_path_factory: pytest.TempPathFactory) -> BuiltCity:
         truth=root / "inbox_truth",
         home=home,
         key_file=key_file,
-        output=proc.stdout + proc.stderr,
+        stdout=proc.stdout,
+        stderr=proc.stderr,
         returncode=proc.returncode,
     )

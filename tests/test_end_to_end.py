@@ -21,7 +21,7 @@ def _truth(city: BuiltCity, name: str) -> list[dict[str, str]]:
 
 def test_run_succeeds_and_prints_the_published_path_last(built_city: BuiltCity) -> None:
     assert built_city.returncode == 0, built_city.output
-    last = built_city.output.strip().splitlines()[-1]
+    last = built_city.stdout.strip().splitlines()[-1]
     assert last == f"published: {built_city.published}"
     assert built_city.published.is_file()
 

@@ -36,9 +36,7 @@ def run_dbt(home: Home, args: Sequence[str], *, key_file: Path | None = None) ->
     if not sys.stdout.isatty():
         env.setdefault("DBT_USE_COLORS", "false")
     cmd = [
-        sys.executable,
-        "-m",
-        "dbt.cli.main",
+        str(Path(sys.executable).with_name("dbt")),
         *args,
         "--project-dir",
         str(project_dir()),
