@@ -13,8 +13,8 @@ key as (
 final as (
     select
         identifiers.setai_no,
-        pseudonym('household', identifiers.setai_no) as household_pid,
-        key.key_id
+        key.key_id,
+        pseudonym('household', identifiers.setai_no) as household_pid
     from identifiers
     cross join key
 )

@@ -52,9 +52,9 @@ final as (
         keyed.kiso_nenkin_no,
         kihon_links.atena_no,
         keyed.kiso_pid,
+        key.key_id,
         coalesce(persons.person_pid, keyed.kiso_pid) as person_pid,
-        case when persons.person_pid is not null then 'atena' else 'kiso' end as person_pid_source,
-        key.key_id
+        case when persons.person_pid is not null then 'atena' else 'kiso' end as person_pid_source
     from keyed
     left join kihon_links
         on keyed.kiso_nenkin_no = kihon_links.kiso_nenkin_no

@@ -34,8 +34,8 @@ key as (
 final as (
     select
         distinct_identifiers.atena_no,
-        pseudonym('person', distinct_identifiers.atena_no) as person_pid,
-        key.key_id
+        key.key_id,
+        pseudonym('person', distinct_identifiers.atena_no) as person_pid
     from distinct_identifiers
     cross join key
 )

@@ -79,6 +79,8 @@ final as (
         ward_code,
         sex,
         cast(case when age_years < 0 then null else age_years end as integer) as age_years,
+        is_protected,
+        in_atena,
         case
             when not in_atena then 'unknown'
             when shojo_jiyu = '01' then 'deceased'
@@ -89,9 +91,7 @@ final as (
             when jumin_kbn = '2' then 'registered_non_resident'
             else 'unknown'
         end as resident_status,
-        coalesce(shojo_jiyu = '01', false) as is_deceased,
-        is_protected,
-        in_atena
+        coalesce(shojo_jiyu = '01', false) as is_deceased
     from unioned
 )
 

@@ -18,7 +18,7 @@ final as (
         {%- if override %}
         cast('{{ override }}' as date) as reference_date
         {%- else %}
-        coalesce(max(data_date), current_date) as reference_date
+            coalesce(max(data_date), current_date) as reference_date
         {%- endif %}
     from data_dates
 )

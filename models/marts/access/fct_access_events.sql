@@ -8,7 +8,10 @@ with log as (
 ),
 
 persons as (
-    select atena_no, person_pid from {{ ref('int_identity__person_pseudonyms') }}
+    select
+        atena_no,
+        person_pid
+    from {{ ref('int_identity__person_pseudonyms') }}
 ),
 
 staff_history as (
@@ -22,7 +25,9 @@ staff_history as (
 ),
 
 households as (
-    select atena_no, setai_no
+    select
+        atena_no,
+        setai_no
     from {{ ref('stg_atena__persons') }}
     where setai_no is not null
 ),
@@ -34,8 +39,8 @@ with_staff as (
     from log
     left join staff_history
         on log.staff_id = staff_history.staff_id
-        and log.access_date >= staff_history.valid_from_date
-        and (staff_history.valid_to_date is null or log.access_date < staff_history.valid_to_date)
+            and log.access_date >= staff_history.valid_from_date
+            and (staff_history.valid_to_date is null or log.access_date < staff_history.valid_to_date)
 ),
 
 final as (
@@ -48,7 +53,7 @@ final as (
         cast(with_staff.dept_code as varchar) as dept_code,
         cast(with_staff.terminal_id as varchar) as terminal_id,
         cast(with_staff.shori_jiyu as varchar) as shori_jiyu,
-        cast(with_staff.operation as varchar) as operation,
+        cast(with_staff.operation as varchar) as operation,  -- noqa: RF04
         cast(with_staff.screen_id as varchar) as screen_id,
         cast(subject.person_pid as varchar) as subject_pid,
         cast(with_staff.hit_count as bigint) as hit_count,

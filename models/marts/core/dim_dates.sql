@@ -3,8 +3,10 @@
     amended to 2021, incl. 振替休日 and 国民の休日, the 2019 enthronement days and the 2020/2021
     Olympic moves); before 2000 the fixed-date rules of the time are applied, without one-off
     holidays other than 1989-02-24, 1990-11-12 and 1993-06-09. City offices are closed 12/29–1/3. -#}
-{%- set spring = "cast(floor(case when y >= 1980 then 20.8431 else 20.8357 end + 0.242194 * (y - 1980) - floor((y - 1980) / 4.0)) as integer)" -%}
-{%- set autumn = "cast(floor(case when y >= 1980 then 23.2488 else 23.2588 end + 0.242194 * (y - 1980) - floor((y - 1980) / 4.0)) as integer)" -%}
+{#- Equinox days (春分・秋分), the standard approximation valid 1900–2099. -#}
+{%- set drift = "0.242194 * (y - 1980) - floor((y - 1980) / 4.0)" -%}
+{%- set spring = "cast(floor(case when y >= 1980 then 20.8431 else 20.8357 end + " ~ drift ~ ") as integer)" -%}
+{%- set autumn = "cast(floor(case when y >= 1980 then 23.2488 else 23.2588 end + " ~ drift ~ ") as integer)" -%}
 with reference as (
     select reference_date from {{ ref('int_persons__reference_date') }}
 ),

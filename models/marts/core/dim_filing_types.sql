@@ -15,7 +15,7 @@ final as (
                 when '3' then 'exemption'
                 when '4' then 'pension_claim'
             end as varchar
-        ) as domain
+        ) as filing_domain
     from types
 )
 

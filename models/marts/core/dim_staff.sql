@@ -18,7 +18,7 @@ final as (
     select
         cast(staff.staff_id as varchar) as staff_id,
         cast(staff.dept_code as varchar) as dept_code,
-        cast(staff.role as varchar) as role,
+        cast(staff.role as varchar) as role,  -- noqa: RF04
         cast(roles.role_name as varchar) as role_name,
         cast(staff.role = '4' or staff.contractor_code is not null as boolean) as is_contractor,
         cast(staff.contractor_code as varchar) as contractor_code,

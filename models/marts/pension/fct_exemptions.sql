@@ -6,7 +6,10 @@ with menjo as (
 ),
 
 keys as (
-    select kiso_nenkin_no, person_pid from {{ ref('int_identity__kiso_keys') }}
+    select
+        kiso_nenkin_no,
+        person_pid
+    from {{ ref('int_identity__kiso_keys') }}
 ),
 
 shurui as (

@@ -5,7 +5,10 @@ with fuka as (
 ),
 
 keys as (
-    select kiso_nenkin_no, person_pid from {{ ref('int_identity__kiso_keys') }}
+    select
+        kiso_nenkin_no,
+        person_pid
+    from {{ ref('int_identity__kiso_keys') }}
 ),
 
 final as (

@@ -9,7 +9,10 @@ with shotoku as (
 ),
 
 persons as (
-    select atena_no, person_pid from {{ ref('int_identity__person_pseudonyms') }}
+    select
+        atena_no,
+        person_pid
+    from {{ ref('int_identity__person_pseudonyms') }}
 ),
 
 banded as (
@@ -19,7 +22,7 @@ banded as (
         case
             when shotoku.gokei_shotoku is null then null
             {%- for b in bounds %}
-            when shotoku.gokei_shotoku <= {{ b }} then {{ loop.index0 }}
+                when shotoku.gokei_shotoku <= {{ b }} then {{ loop.index0 }}
             {%- endfor %}
             else {{ bounds | length }}
         end as band_index,
@@ -39,7 +42,7 @@ final as (
         cast(
             case band_index
                 {%- for label in labels %}
-                when {{ loop.index0 }} then '{{ label }}'
+                    when {{ loop.index0 }} then '{{ label }}'
                 {%- endfor %}
             end as varchar
         ) as income_band,
@@ -47,14 +50,14 @@ final as (
             case band_index
                 when 0 then null
                 {%- for b in bounds %}
-                when {{ loop.index }} then {{ b + 1 }}
+                    when {{ loop.index }} then {{ b + 1 }}
                 {%- endfor %}
             end as bigint
         ) as income_band_lower,
         cast(
             case band_index
                 {%- for b in bounds %}
-                when {{ loop.index0 }} then {{ b }}
+                    when {{ loop.index0 }} then {{ b }}
                 {%- endfor %}
             end as bigint
         ) as income_band_upper,

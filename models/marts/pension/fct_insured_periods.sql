@@ -7,7 +7,10 @@ with periods as (
 ),
 
 keys as (
-    select kiso_nenkin_no, person_pid from {{ ref('int_identity__kiso_keys') }}
+    select
+        kiso_nenkin_no,
+        person_pid
+    from {{ ref('int_identity__kiso_keys') }}
 ),
 
 reference as (
@@ -36,19 +39,27 @@ final as (
                 when periods.shutoku_date is null then null
                 when periods.soshitsu_date is not null
                     then greatest(
-                        (extract(year from periods.soshitsu_date) * 12
-                        + extract(month from periods.soshitsu_date))
-                        - (extract(year from periods.shutoku_date) * 12
-                        + extract(month from periods.shutoku_date)),
+                            (
+                                extract(year from periods.soshitsu_date) * 12
+                                + extract(month from periods.soshitsu_date)
+                            )
+                            - (
+                                extract(year from periods.shutoku_date) * 12
+                                + extract(month from periods.shutoku_date)
+                            ),
+                            0
+                        )
+                else greatest(
+                        (
+                            extract(year from reference.reference_date) * 12
+                            + extract(month from reference.reference_date)
+                        )
+                        - (
+                            extract(year from periods.shutoku_date) * 12
+                            + extract(month from periods.shutoku_date)
+                        ) + 1,
                         0
                     )
-                else greatest(
-                    (extract(year from reference.reference_date) * 12
-                    + extract(month from reference.reference_date))
-                    - (extract(year from periods.shutoku_date) * 12
-                    + extract(month from periods.shutoku_date)) + 1,
-                    0
-                )
             end as bigint
         ) as insured_months
     from periods

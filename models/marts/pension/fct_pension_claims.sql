@@ -6,11 +6,17 @@ with claims as (
 ),
 
 persons as (
-    select atena_no, person_pid from {{ ref('int_identity__person_pseudonyms') }}
+    select
+        atena_no,
+        person_pid
+    from {{ ref('int_identity__person_pseudonyms') }}
 ),
 
 keys as (
-    select kiso_nenkin_no, person_pid from {{ ref('int_identity__kiso_keys') }}
+    select
+        kiso_nenkin_no,
+        person_pid
+    from {{ ref('int_identity__kiso_keys') }}
 ),
 
 kbn as (
