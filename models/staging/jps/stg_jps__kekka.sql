@@ -35,7 +35,7 @@ final as (
     from source as results
     left join links
         on results.kiso_nenkin_no is null
-        and links.kojin_no = results.kojin_no
+            and results.kojin_no = links.kojin_no
 )
 
 select * from final

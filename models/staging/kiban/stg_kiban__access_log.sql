@@ -28,20 +28,20 @@ redelivered_dates as (
 single_delivery as (
     select {{ columns | join(', ') }}
     from source
-    where _extract_date not in (select _extract_date from redelivered_dates)
+    where source._extract_date not in (select redelivered_dates._extract_date from redelivered_dates)
 ),
 
 latest_of_redelivered as (
     select {{ columns | join(', ') }}
     from (
         select
-            source.*,
+            *,
             row_number() over (
                 partition by log_id
                 order by {{ delivery_order() }}
             ) as _delivery_rank
         from source
-        where _extract_date in (select _extract_date from redelivered_dates)
+        where _extract_date in (select redelivered_dates._extract_date from redelivered_dates)
     ) as ranked
     where _delivery_rank = 1
 ),

@@ -9,7 +9,7 @@ snapshots as (
 
 latest as (
     select
-        snapshots.*,
+        *,
         row_number() over (partition by staff_id order by snapshot_date desc) as _snapshot_rank
     from snapshots
 ),

@@ -36,7 +36,7 @@ islands as (
             order by snapshots.snapshot_date
         ) as island
     from snapshots
-    inner join snapshot_dates on snapshot_dates.snapshot_date = snapshots.snapshot_date
+    inner join snapshot_dates on snapshots.snapshot_date = snapshot_dates.snapshot_date
 ),
 
 runs as (
@@ -83,11 +83,11 @@ final as (
         first_snapshot._file_name,
         first_snapshot._line_no
     from runs
-    inner join snapshot_dates on snapshot_dates.snapshot_date = runs.last_snapshot_date
+    inner join snapshot_dates on runs.last_snapshot_date = snapshot_dates.snapshot_date
     -- lineage: the snapshot row where this version first appears
     inner join snapshots as first_snapshot
-        on first_snapshot.staff_id = runs.staff_id
-        and first_snapshot.snapshot_date = runs.valid_from_date
+        on runs.staff_id = first_snapshot.staff_id
+            and runs.valid_from_date = first_snapshot.snapshot_date
 )
 
 select * from final

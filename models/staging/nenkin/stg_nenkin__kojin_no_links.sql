@@ -13,7 +13,9 @@ kihon as (
 ),
 
 pairs as (
-    select kojin_no, kiso_nenkin_no
+    select
+        kojin_no,
+        kiso_nenkin_no
     from kihon
     where change_type <> 'D'
         and kojin_no is not null
@@ -21,7 +23,9 @@ pairs as (
 
     union all
 
-    select kojin_no, kiso_nenkin_no
+    select
+        kojin_no,
+        kiso_nenkin_no
     from {{ ref('base_nenkin__todokede') }}
     where reject_reason is null
         and kojin_no is not null
@@ -29,7 +33,9 @@ pairs as (
 
     union all
 
-    select kojin_no, kiso_nenkin_no
+    select
+        kojin_no,
+        kiso_nenkin_no
     from {{ ref('base_jps__jps_kekka') }}
     where reject_reason is null
         and kojin_no is not null

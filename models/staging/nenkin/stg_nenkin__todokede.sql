@@ -39,7 +39,7 @@ final as (
     from source as filings
     left join links
         on filings.kiso_nenkin_no is null
-        and links.kojin_no = filings.kojin_no
+            and filings.kojin_no = links.kojin_no
     where filings.change_type <> 'D'
 )
 
