@@ -26,6 +26,9 @@ from nenkin_audit.loader import load_inbox
 from nenkin_audit.rawfile import encode_extract
 from nenkin_audit.spec import EXTRACTS, file_name
 
+# one load and one dbt build for the whole module: about 20 s
+pytestmark = pytest.mark.slow
+
 
 def kojin_no(first11: str) -> str:
     """A valid 個人番号 from its first 11 digits."""
@@ -398,10 +401,8 @@ class Built:
     cases: dict[str, Case]
     build_ok: bool
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        # Not read_only: dbt ran in this process and its DuckDB instance may still hold the file
-        # open read-write; a connection with the same (default) configuration shares it.
-        return duckdb.connect(str(self.home.warehouse))
+    def connect(self, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.home.warehouse), read_only=read_only)
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
         con = self.connect()
@@ -644,7 +645,7 @@ def test_conservation_test_catches_a_lost_row(built: Built) -> None:
     )
     query = compiled.read_text()
     victim = built.files["unknown_codes"]
-    con = built.connect()
+    con = built.connect(read_only=False)
     try:
         assert con.sql(query).fetchall() == []
         con.begin()
