@@ -19,5 +19,15 @@ def serve(home: Home) -> int:
     app = project_dir() / "dashboards" / "app.py"
     env = {**os.environ, HOME_ENV: str(home.root)}
     # Streamlit reads its own settings (STREAMLIT_SERVER_PORT etc.) from the environment.
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",  # no telemetry from a pension office
+    ]
     return subprocess.call(cmd, env=env)
