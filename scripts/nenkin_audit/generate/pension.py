@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..spec import EXTRACTS
 from . import vocab
 from .calendar import INITIAL, START, Calendar
 from .people import G_ARR, G_HIST, G_JUTO, G_RES, People, age_on
@@ -22,26 +23,8 @@ KOKUNEN_START = np.datetime64("1961-04-01")
 # profiles of pension persons
 P_FIRST_OPEN, P_THIRD_OPEN, P_CLOSED_2GO, P_6064, P_RECEIVER, P_NINI_OPEN, P_ARRIVAL = range(7)
 
-SHOTOKU_COLS = (
-    "ippan_fuyo",
-    "rojin_fuyo",
-    "tokutei_fuyo",
-    "kojo_haigusha",
-    "shogaisha_fuyo",
-    "tokubetsu_shogaisha_fuyo",
-    "nensho_fuyo",
-    "honnin_shogai",
-    "honnin_kafu",
-    "honnin_kinro_gakusei",
-    "koteki_nenkin_shunyu",
-    "koteki_nenkin_zatsu_shotoku",
-    "gokei_shotoku",
-    "junsonshitsu",
-    "zasson_kojo",
-    "iryohi_kojo",
-    "shakai_hoken_kojo",
-    "haigusha_tokubetsu_kojo",
-)
+# The income items: the shotoku record without its key (atena_no, nendo) and change columns.
+SHOTOKU_COLS = EXTRACTS["shotoku"].columns[2:-2]
 
 
 @dataclass

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..spec import EXTRACTS
 from . import vocab
 from .calendar import INITIAL, START, Calendar
 from .eras import ymd
@@ -620,31 +621,8 @@ def age_on(birth: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - by - ((on.month * 100 + on.day) < (bm * 100 + bd))
 
 
-ATENA_TEXT_COLS = (
-    "atena_no",
-    "kojin_no",
-    "setai_no",
-    "shimei",
-    "shimei_kana",
-    "birth_date",
-    "sex",
-    "zokugara",
-    "jumin_kbn",
-    "setainushi_atena_no",
-    "jumin_jiyu",
-    "ward_code",
-    "address",
-    "prev_address",
-    "tennyu_moto_address",
-    "tenshutsu_saki_address",
-    "hittosha",
-    "shojo_date",
-    "shojo_jiyu",
-    "kokuseki",
-    "tsusho",
-    "shori_teishi",
-    "zairyu_shikaku",
-)
+# The 宛名 record without change_type / changed_at, which the change-file writer adds.
+ATENA_TEXT_COLS = EXTRACTS["atena"].columns[:-2]
 
 
 def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:
