@@ -140,21 +140,11 @@ def _publish_lock(home: Home) -> Iterator[None]:
 
 
 def connect_warehouse(warehouse: Path) -> Any:
-    """A connection to the restricted warehouse for reading.
-
-    Read-only when this process has not opened the file yet. When dbt ran in this process
-    (`run` invokes dbt in-process), dbt-duckdb keeps its read-write database instance open and
-    DuckDB refuses a second, differently configured instance of the same file in one process:
-    then the connection joins dbt's instance (dbt has finished by the time anyone reads)."""
+    """A read-only connection to the restricted warehouse (dbt runs in its own process and has
+    released the file by the time the publisher reads it)."""
     try:
         return duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.ConnectionException as exc:
-        if "different configuration" not in str(exc):
-            raise UserError(
-                f"cannot open the warehouse {warehouse} ({exc}); is another process writing it?"
-            ) from None
-        return duckdb.connect(str(warehouse))
-    except duckdb.IOException as exc:
+    except (duckdb.ConnectionException, duckdb.IOException) as exc:
         raise UserError(
             f"cannot open the warehouse {warehouse} ({exc}); is another process writing it?"
         ) from None
