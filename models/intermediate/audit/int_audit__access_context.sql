@@ -7,27 +7,42 @@
     Set-based for tens of millions of lines: every lookup is an equality (hash) join, range
     conditions only inside one key's few rows (staff versions, 宛名 versions, 人事異動 states);
     business events are matched once per (person, access day), and the day volumes are
-    aggregated once per (staff, day) / (person, day) and joined back. -#}
+    aggregated once per (staff, day, person) from the narrow log and joined back. The log is
+    read where it is needed (never held as a wide intermediate), so the final select streams the
+    lines through hash lookups on small tables. -#}
 {%- set days_before = var('audit_event_days_before', 7) -%}
 {%- set days_after = var('audit_event_days_after', 30) -%}
 {%- set office_open = var('audit_office_open', '07:30:00') -%}
 {%- set office_close = var('audit_office_close', '19:00:00') -%}
 {%- set batch_depts = var('audit_batch_depts', ['J01']) -%}
+{%- set brief_look_max_lines = var('audit_brief_look_max_lines', 2) -%}
 {%- set list_operations = "('03', '04')" -%}
-with log as (
+with subject_staff_days as (
+    -- the member's lines on one person that day
     select
-        log_id,
-        accessed_at,
-        access_date,
         staff_id,
-        dept_code,
-        terminal_id,
-        shori_jiyu,
-        operation,
-        screen_id,
+        access_date,
         atena_no,
-        hit_count
+        count(*) as subject_lines,
+        bool_or(operation = '05') as has_number_display
     from {{ ref('stg_kiban__access_log') }}
+    where atena_no is not null
+    group by staff_id, access_date, atena_no
+),
+
+staff_day_lines as (
+    select
+        staff_id,
+        access_date,
+        count(*) as lines,
+        sum(case
+            when operation in {{ list_operations }} and atena_no is null
+                and coalesce(dept_code, '') not in ('{{ batch_depts | join("', '") }}')
+                then coalesce(hit_count, 0)
+            else 0
+        end) as list_records
+    from {{ ref('stg_kiban__access_log') }}
+    group by staff_id, access_date
 ),
 
 calendar as (
@@ -127,8 +142,7 @@ events as (
 
 subject_days as (
     select distinct atena_no, access_date
-    from log
-    where atena_no is not null
+    from subject_staff_days
 ),
 
 subject_day_events as (
@@ -173,9 +187,56 @@ staff_explanations as (
     where event_kind = 'filing_received' and staff_id is not null
 ),
 
+explained_subject_staff_days as (
+    select
+        subject_staff_days.*,
+        explanations.atena_no is not null as has_business_event
+    from subject_staff_days
+    left join explanations
+        on subject_staff_days.atena_no = explanations.atena_no
+        and subject_staff_days.access_date = explanations.access_date
+),
+
+staff_day_subjects as (
+    select
+        staff_id,
+        access_date,
+        count(*) as subjects,
+        sum(case when subject_lines = 1 and not has_business_event then 1 else 0 end)
+            as unexplained_single_views,
+        sum(case
+            when has_number_display and subject_lines <= {{ brief_look_max_lines }} and not has_business_event
+                then 1
+            else 0
+        end) as unexplained_number_displays
+    from explained_subject_staff_days
+    group by staff_id, access_date
+),
+
+subject_day_viewers as (
+    -- members of staff who took an unexplained brief look at the person that day
+    select
+        atena_no,
+        access_date,
+        sum(case when subject_lines <= {{ brief_look_max_lines }} then 1 else 0 end) as unexplained_viewers
+    from explained_subject_staff_days
+    where not has_business_event
+    group by atena_no, access_date
+),
+
 lines as (
     select
-        log.*,
+        log.log_id,
+        log.accessed_at,
+        log.access_date,
+        log.staff_id,
+        log.dept_code,
+        log.terminal_id,
+        log.shori_jiyu,
+        log.operation,
+        log.screen_id,
+        log.atena_no,
+        log.hit_count,
         log.atena_no is not null as has_subject,
         coalesce(calendar.is_working_day, extract(isodow from log.access_date) <= 5) as is_working_day,
         (
@@ -212,8 +273,15 @@ lines as (
         coalesce(explanations.has_exemption_event, false) as has_exemption_event,
         coalesce(explanations.has_record_change_event, false) as has_record_change_event,
         office_explanations.atena_no is not null as has_filing_at_access_office,
-        staff_explanations.atena_no is not null as has_filing_by_same_staff
-    from log
+        staff_explanations.atena_no is not null as has_filing_by_same_staff,
+        subject_staff_days.subject_lines,
+        staff_day_lines.lines as staff_day_lines,
+        staff_day_lines.list_records as staff_day_list_records,
+        staff_day_subjects.subjects as staff_day_subjects,
+        staff_day_subjects.unexplained_single_views as staff_day_unexplained_single_views,
+        staff_day_subjects.unexplained_number_displays as staff_day_unexplained_number_displays,
+        subject_day_viewers.unexplained_viewers as subject_day_unexplained_viewers
+    from {{ ref('stg_kiban__access_log') }} as log
     left join calendar
         on log.access_date = calendar.date_day
     left join staff_versions
@@ -251,151 +319,97 @@ lines as (
         on log.atena_no = staff_explanations.atena_no
         and log.access_date = staff_explanations.access_date
         and log.staff_id = staff_explanations.staff_id
-),
-
-subject_staff_days as (
-    -- how often the member opened this person's record that day (the explanation is the same
-    -- for every line of a person and day)
-    select
-        staff_id,
-        access_date,
-        atena_no,
-        count(*) as subject_lines,
-        bool_or(has_business_event) as has_business_event
-    from lines
-    where has_subject
-    group by staff_id, access_date, atena_no
-),
-
-staff_day_subjects as (
-    select
-        staff_id,
-        access_date,
-        count(*) as subjects,
-        sum(case when subject_lines = 1 and not has_business_event then 1 else 0 end)
-            as unexplained_single_views
-    from subject_staff_days
-    group by staff_id, access_date
-),
-
-staff_day_lines as (
-    select
-        staff_id,
-        access_date,
-        count(*) as lines,
-        count(distinct case when operation = '05' and not has_business_event then atena_no end)
-            as unexplained_number_displays,
-        sum(case
-            when operation in {{ list_operations }} and not has_subject
-                and coalesce(dept_code, '') not in ('{{ batch_depts | join("', '") }}')
-                then coalesce(hit_count, 0)
-            else 0
-        end) as list_records
-    from lines
-    group by staff_id, access_date
-),
-
-subject_days_viewers as (
-    select
-        atena_no,
-        access_date,
-        count(distinct staff_id) as unexplained_viewers
-    from lines
-    where has_subject and not has_business_event
-    group by atena_no, access_date
+    left join subject_staff_days
+        on log.staff_id = subject_staff_days.staff_id
+        and log.access_date = subject_staff_days.access_date
+        and log.atena_no = subject_staff_days.atena_no
+    left join staff_day_lines
+        on log.staff_id = staff_day_lines.staff_id
+        and log.access_date = staff_day_lines.access_date
+    left join staff_day_subjects
+        on log.staff_id = staff_day_subjects.staff_id
+        and log.access_date = staff_day_subjects.access_date
+    left join subject_day_viewers
+        on log.atena_no = subject_day_viewers.atena_no
+        and log.access_date = subject_day_viewers.access_date
 ),
 
 final as (
     select
-        lines.log_id,
-        lines.accessed_at,
-        lines.access_date,
-        cast(extract(hour from lines.accessed_at) as integer) as access_hour,
-        lines.is_working_day,
-        lines.is_office_hours,
-        lines.staff_id,
-        lines.dept_code,
-        lines.terminal_id,
-        lines.shori_jiyu,
-        lines.operation,
-        lines.screen_id,
-        lines.atena_no,
-        lines.hit_count,
-        lines.has_subject,
-        lines.is_staff_known,
-        lines.staff_dept_code,
-        lines.staff_role,
-        lines.account_status,
-        lines.may_display_kojin_no,
-        lines.contractor_code,
-        lines.is_contractor,
-        lines.account_valid_from,
-        lines.account_valid_to,
-        lines.personnel_state,
-        lines.personnel_state_since,
+        log_id,
+        accessed_at,
+        access_date,
+        cast(extract(hour from accessed_at) as integer) as access_hour,
+        is_working_day,
+        is_office_hours,
+        staff_id,
+        dept_code,
+        terminal_id,
+        shori_jiyu,
+        operation,
+        screen_id,
+        atena_no,
+        hit_count,
+        has_subject,
+        is_staff_known,
+        staff_dept_code,
+        staff_role,
+        account_status,
+        may_display_kojin_no,
+        contractor_code,
+        is_contractor,
+        account_valid_from,
+        account_valid_to,
+        personnel_state,
+        personnel_state_since,
         (
-            not lines.is_staff_known
-            or lines.account_status is distinct from '1'
-            or coalesce(lines.access_date < lines.account_valid_from, false)
-            or coalesce(lines.access_date > lines.account_valid_to, false)
-            or lines.personnel_state <> 'active'
+            not is_staff_known
+            or account_status is distinct from '1'
+            or coalesce(access_date < account_valid_from, false)
+            or coalesce(access_date > account_valid_to, false)
+            or personnel_state <> 'active'
         ) as is_account_inactive,
-        coalesce(lines.dept_code in ('{{ batch_depts | join("', '") }}'), false) as is_batch_dept,
-        lines.terminal_dept_code,
-        coalesce(lines.terminal_dept_code <> lines.staff_dept_code, false) as is_foreign_terminal,
-        lines.staff_office_ward_code,
-        lines.subject_ward_code,
-        lines.subject_is_protected,
+        coalesce(dept_code in ('{{ batch_depts | join("', '") }}'), false) as is_batch_dept,
+        terminal_dept_code,
+        coalesce(terminal_dept_code <> staff_dept_code, false) as is_foreign_terminal,
+        staff_office_ward_code,
+        subject_ward_code,
+        subject_is_protected,
         coalesce(
-            lines.has_subject
-            and lines.staff_office_ward_code is not null
-            and lines.subject_ward_code is distinct from lines.staff_office_ward_code,
+            has_subject
+            and staff_office_ward_code is not null
+            and subject_ward_code is distinct from staff_office_ward_code,
             false
         ) as is_subject_out_of_area,
-        coalesce(lines.atena_no = lines.staff_atena_no, false) as is_own_record,
+        coalesce(atena_no = staff_atena_no, false) as is_own_record,
+        coalesce(atena_no <> staff_atena_no and subject_setai_no = staff_setai_no, false)
+            as is_own_household,
         coalesce(
-            lines.atena_no <> lines.staff_atena_no
-            and lines.subject_setai_no = lines.staff_setai_no,
-            false
-        ) as is_own_household,
-        coalesce(
-            lines.atena_no <> lines.staff_atena_no
-            and lines.subject_setai_no is distinct from lines.staff_setai_no
-            and lines.subject_address_block = lines.staff_address_block,
+            atena_no <> staff_atena_no
+            and subject_setai_no is distinct from staff_setai_no
+            and subject_address_block = staff_address_block,
             false
         ) as is_neighbour,
-        lines.has_business_event,
-        lines.nearest_event_days,
-        lines.has_filing_event,
-        lines.has_jps_event,
-        lines.has_juki_event,
-        lines.has_claim_event,
-        lines.has_exemption_event,
-        lines.has_record_change_event,
-        lines.has_filing_at_access_office,
-        lines.has_filing_by_same_staff,
-        subject_staff_days.subject_lines as staff_day_subject_lines,
-        coalesce(subject_staff_days.subject_lines = 1, false) as is_single_view,
-        staff_day_lines.lines as staff_day_lines,
-        coalesce(staff_day_subjects.subjects, 0) as staff_day_subjects,
-        coalesce(staff_day_subjects.unexplained_single_views, 0) as staff_day_unexplained_single_views,
-        staff_day_lines.unexplained_number_displays as staff_day_unexplained_number_displays,
-        staff_day_lines.list_records as staff_day_list_records,
-        subject_days_viewers.unexplained_viewers as subject_day_unexplained_viewers
+        has_business_event,
+        nearest_event_days,
+        has_filing_event,
+        has_jps_event,
+        has_juki_event,
+        has_claim_event,
+        has_exemption_event,
+        has_record_change_event,
+        has_filing_at_access_office,
+        has_filing_by_same_staff,
+        subject_lines as staff_day_subject_lines,
+        coalesce(subject_lines = 1, false) as is_single_view,
+        coalesce(subject_lines <= {{ brief_look_max_lines }}, false) as is_brief_look,
+        staff_day_lines,
+        coalesce(staff_day_subjects, 0) as staff_day_subjects,
+        coalesce(staff_day_unexplained_single_views, 0) as staff_day_unexplained_single_views,
+        coalesce(staff_day_unexplained_number_displays, 0) as staff_day_unexplained_number_displays,
+        staff_day_list_records,
+        subject_day_unexplained_viewers
     from lines
-    left join subject_staff_days
-        on lines.staff_id = subject_staff_days.staff_id
-        and lines.access_date = subject_staff_days.access_date
-        and lines.atena_no = subject_staff_days.atena_no
-    left join staff_day_subjects
-        on lines.staff_id = staff_day_subjects.staff_id
-        and lines.access_date = staff_day_subjects.access_date
-    left join staff_day_lines
-        on lines.staff_id = staff_day_lines.staff_id
-        and lines.access_date = staff_day_lines.access_date
-    left join subject_days_viewers
-        on lines.atena_no = subject_days_viewers.atena_no
-        and lines.access_date = subject_days_viewers.access_date
 )
 
 select * from final

@@ -2,7 +2,7 @@
     the catalogue seed audit_rules), how many, the combined risk score and the fired codes. The
     rules read only int_audit__access_context; thresholds are project vars (defaults below, the
     reasons for each value in the model's description). -#}
-{%- set browsing_min_subjects = var('audit_browsing_min_subjects', 10) -%}
+{%- set browsing_min_subjects = var('audit_browsing_min_subjects', 15) -%}
 {%- set number_display_burst = var('audit_number_display_burst', 8) -%}
 {%- set many_viewers_min_staff = var('audit_many_viewers_min_staff', 3) -%}
 {%- set bulk_day_records = var('audit_bulk_day_records', 5000) -%}
@@ -18,12 +18,12 @@
         ~ " and staff_day_list_records >= " ~ bulk_day_records
         ~ " and coalesce(hit_count, 0) >= " ~ bulk_line_records),
     ('R_PROTECTED_NO_EVENT', 'subject_is_protected and not has_business_event'),
-    ('R_NEIGHBOUR', 'is_neighbour and not has_business_event'),
-    ('R_NUMBER_DISPLAY_BURST', "operation = '05' and has_subject and not has_business_event"
+    ('R_NEIGHBOUR', 'is_neighbour and is_brief_look and not has_business_event'),
+    ('R_NUMBER_DISPLAY_BURST', "operation = '05' and is_brief_look and not has_business_event"
         ~ " and staff_day_unexplained_number_displays >= " ~ number_display_burst),
     ('R_NO_BUSINESS_EVENT', 'is_single_view and not has_business_event'
         ~ ' and staff_day_unexplained_single_views >= ' ~ browsing_min_subjects),
-    ('R_MANY_VIEWERS', 'has_subject and not has_business_event'
+    ('R_MANY_VIEWERS', 'is_brief_look and not has_business_event'
         ~ ' and subject_day_unexplained_viewers >= ' ~ many_viewers_min_staff),
     ('R_OFF_HOURS', 'has_subject and not (is_working_day and is_office_hours)'),
     ('R_REASON_OTHER', "has_subject and shori_jiyu = '99' and not has_business_event"),
