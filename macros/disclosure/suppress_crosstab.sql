@@ -9,7 +9,7 @@
     totals and grand total, densified (a row/column pair with no unit is a published 0).
 
     Method (documented in the docs block `disclosure_suppression`):
-    1. counts with GROUPING SETS: cells, row totals, column totals, grand total;
+    1. counts of the cells, row totals, column totals and grand total (one query each);
     2. primary: a value whose distinct persons are between 1 and threshold−1;
     3. complementary: for each primary value p = (r, c) the cheapest "rectangle"
        (r, c), (r2, c), (r, c2), (r2, c2) of the extended table (totals are the extra row/column)
@@ -45,17 +45,38 @@ _sc_units as (
 
 _sc_counts as (
     select
-        {{ part_prefix }}case when grouping(_r) = 1 then {{ all_key }} else _r end as _rk,
-        case when grouping(_c) = 1 then {{ all_key }} else _c end as _ck,
+        {{ part_prefix }}_r as _rk,
+        _c as _ck,
         count(*) as _n,
         count(distinct _p) as _persons
     from _sc_units
-    group by grouping sets (
-        ({{ part_prefix }}_r, _c),
-        ({{ part_prefix }}_r),
-        ({{ part_prefix }}_c),
-        ({{ part_list }})
-    )
+    group by {{ part_prefix }}_r, _c
+    union all
+    select
+        {{ part_prefix }}_r as _rk,
+        {{ all_key }} as _ck,
+        count(*) as _n,
+        count(distinct _p) as _persons
+    from _sc_units
+    group by {{ part_prefix }}_r
+    union all
+    select
+        {{ part_prefix }}{{ all_key }} as _rk,
+        _c as _ck,
+        count(*) as _n,
+        count(distinct _p) as _persons
+    from _sc_units
+    group by {{ part_prefix }}_c
+    union all
+    select
+        {{ part_prefix }}{{ all_key }} as _rk,
+        {{ all_key }} as _ck,
+        count(*) as _n,
+        count(distinct _p) as _persons
+    from _sc_units
+    {%- if parts %}
+    group by {{ part_list }}
+    {%- endif %}
 ),
 
 _sc_rows as (

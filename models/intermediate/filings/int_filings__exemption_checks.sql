@@ -54,7 +54,7 @@ with_income as (
     from decided as d
     left join {{ ref('int_filings__income_allowance') }} as a
         on d.atena_no = a.atena_no
-        and d.nendo = a.nendo
+            and d.nendo = a.nendo
 ),
 
 classified as (

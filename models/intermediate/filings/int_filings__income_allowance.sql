@@ -98,7 +98,7 @@ evaluated as (
     from income as i
     inner join rules as r
         on i.nendo >= r.valid_from_nendo
-        and (r.valid_to_nendo is null or i.nendo <= r.valid_to_nendo)
+            and (r.valid_to_nendo is null or i.nendo <= r.valid_to_nendo)
 ),
 
 final as (

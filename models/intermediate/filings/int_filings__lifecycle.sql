@@ -39,8 +39,7 @@ reconciliation as (
 
 -- the as-of date of the data: the latest date any filing or result list shows
 as_of as (
-    select
-        max(as_of_date) as as_of_date
+    select max(as_of_date) as as_of_date
     from (
         select max(uketsuke_date) as as_of_date from filings
         union all

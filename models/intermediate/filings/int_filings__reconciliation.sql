@@ -63,9 +63,9 @@ candidates as (
     from results as r
     inner join forwarded as f
         on r.kiso_nenkin_no = f.kiso_nenkin_no
-        and r.todokede_shubetsu = f.todokede_shubetsu
-        and f.shintatsu_date <= r.list_date
-        and abs(r.taisho_date - f.taisho_date) <= {{ window_days }}
+            and r.todokede_shubetsu = f.todokede_shubetsu
+            and r.list_date >= f.shintatsu_date
+            and abs(r.taisho_date - f.taisho_date) <= {{ window_days }}
 ),
 
 -- step 4: exact dates, first in first out within (person, type, target date)
@@ -76,7 +76,7 @@ exact_results as (
         list_date,
         row_number() over (
             partition by kiso_nenkin_no, todokede_shubetsu, taisho_date
-            order by list_date, list_id, row_no
+            order by list_date asc, list_id asc, row_no asc
         ) as exact_rank,
         kiso_nenkin_no,
         todokede_shubetsu,
@@ -93,7 +93,7 @@ exact_filings as (
         shintatsu_date,
         row_number() over (
             partition by kiso_nenkin_no, todokede_shubetsu, taisho_date
-            order by shintatsu_date, uketsuke_no
+            order by shintatsu_date asc, uketsuke_no asc
         ) as exact_rank,
         kiso_nenkin_no,
         todokede_shubetsu,
@@ -113,9 +113,9 @@ stage1_pairs as (
     from exact_results as r
     inner join exact_filings as f
         on r.kiso_nenkin_no = f.kiso_nenkin_no
-        and r.todokede_shubetsu = f.todokede_shubetsu
-        and r.taisho_date = f.taisho_date
-        and r.exact_rank = f.exact_rank
+            and r.todokede_shubetsu = f.todokede_shubetsu
+            and r.taisho_date = f.taisho_date
+            and r.exact_rank = f.exact_rank
     where f.shintatsu_date <= r.list_date
 ),
 
@@ -130,12 +130,12 @@ stage2_choices as (
         c.delta_days,
         row_number() over (
             partition by c.list_id, c.row_no
-            order by c.delta_days, c.shintatsu_date desc, c.uketsuke_no
+            order by c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc
         ) as choice_rank
     from candidates as c
     left join stage1_pairs as paired_row
         on c.list_id = paired_row.list_id
-        and c.row_no = paired_row.row_no
+            and c.row_no = paired_row.row_no
     left join stage1_pairs as paired_filing
         on c.uketsuke_no = paired_filing.uketsuke_no
     where c.is_final
@@ -151,17 +151,27 @@ stage2_kept as (
         delta_days,
         row_number() over (
             partition by uketsuke_no
-            order by delta_days, list_date, list_id, row_no
+            order by delta_days asc, list_date asc, list_id asc, row_no asc
         ) as keep_rank
     from stage2_choices
     where choice_rank = 1
 ),
 
 pairs as (
-    select list_id, row_no, uketsuke_no, delta_days, match_stage
+    select
+        list_id,
+        row_no,
+        uketsuke_no,
+        delta_days,
+        match_stage
     from stage1_pairs
     union all
-    select list_id, row_no, uketsuke_no, delta_days, 'nearest' as match_stage
+    select
+        list_id,
+        row_no,
+        uketsuke_no,
+        delta_days,
+        'nearest' as match_stage
     from stage2_kept
     where keep_rank = 1
 ),
@@ -177,15 +187,15 @@ unpaired_final_choice as (
         row_number() over (
             partition by c.list_id, c.row_no
             order by
-                case when filing_pair.uketsuke_no is not null then 0 else 1 end,
-                c.delta_days,
+                case when filing_pair.uketsuke_no is not null then 0 else 1 end asc,
+                c.delta_days asc,
                 c.shintatsu_date desc,
-                c.uketsuke_no
+                c.uketsuke_no asc
         ) as choice_rank
     from candidates as c
     left join pairs as row_pair
         on c.list_id = row_pair.list_id
-        and c.row_no = row_pair.row_no
+            and c.row_no = row_pair.row_no
     left join pairs as filing_pair
         on c.uketsuke_no = filing_pair.uketsuke_no
     where c.is_final
@@ -205,11 +215,11 @@ unpaired_finals as (
     from results as r
     left join pairs as p
         on r.list_id = p.list_id
-        and r.row_no = p.row_no
+            and r.row_no = p.row_no
     left join unpaired_final_choice as d
         on r.list_id = d.list_id
-        and r.row_no = d.row_no
-        and d.choice_rank = 1
+            and r.row_no = d.row_no
+            and d.choice_rank = 1
     where r.is_final
         and p.list_id is null
 ),
@@ -224,7 +234,7 @@ hold_choices as (
         c.delta_days,
         row_number() over (
             partition by c.list_id, c.row_no
-            order by c.delta_days, c.shintatsu_date desc, c.uketsuke_no
+            order by c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc
         ) as choice_rank
     from candidates as c
     where not c.is_final
@@ -264,7 +274,7 @@ unmatched_holds as (
     from results as r
     left join hold_choices as h
         on r.list_id = h.list_id
-        and r.row_no = h.row_no
+            and r.row_no = h.row_no
     where not r.is_final
         and h.list_id is null
 ),
@@ -278,6 +288,31 @@ duplicate_counts as (
     group by uketsuke_no
 ),
 
+-- step 7: compare the filing with its final row, null-safe (null vs a value differs, two nulls
+-- do not)
+filing_pairs as (
+    select
+        f.uketsuke_no,
+        p.list_id,
+        p.row_no,
+        p.match_stage,
+        p.delta_days,
+        r.kekka,
+        coalesce(r.taisho_date <> f.taisho_date, false)
+        or (r.taisho_date is null) <> (f.taisho_date is null) as differs_taisho_date,
+        coalesce(r.shubetsu_after <> f.shubetsu_after, false)
+        or (r.shubetsu_after is null) <> (f.shubetsu_after is null) as differs_shubetsu_after,
+        coalesce(r.menjo_shurui <> f.menjo_shurui, false)
+        or (r.menjo_shurui is null) <> (f.menjo_shurui is null) as differs_menjo_shurui
+    from pairs as p
+    inner join filings as f
+        on p.uketsuke_no = f.uketsuke_no
+    inner join results as r
+        on
+            p.list_id = r.list_id
+            and p.row_no = r.row_no
+),
+
 -- step 7 and the filing side of step 8: one row per filing
 filing_rows as (
     select
@@ -288,39 +323,36 @@ filing_rows as (
             when f.is_withdrawn then 'withdrawn'
             when f.shintatsu_date is null then 'not_forwarded'
             when p.list_id is null then 'pending'
-            when r.kekka = '2' then 'returned'
-            when
-                r.taisho_date is distinct from f.taisho_date
-                or r.shubetsu_after is distinct from f.shubetsu_after
-                or r.menjo_shurui is distinct from f.menjo_shurui
+            when p.kekka = '2' then 'returned'
+            when p.differs_taisho_date or p.differs_shubetsu_after or p.differs_menjo_shurui
                 then 'mismatched'
             else 'matched'
         end as status,
         case
-            when p.list_id is not null and r.kekka <> '2'
+            when p.list_id is not null and p.kekka <> '2'
                 then nullif(concat_ws(
-                    ',',
-                    case when r.menjo_shurui is distinct from f.menjo_shurui then 'menjo_shurui' end,
-                    case when r.shubetsu_after is distinct from f.shubetsu_after then 'shubetsu_after' end,
-                    case when r.taisho_date is distinct from f.taisho_date then 'taisho_date' end
-                ), '')
+                        ',',
+                        case when p.differs_menjo_shurui then 'menjo_shurui' end,
+                        case when p.differs_shubetsu_after then 'shubetsu_after' end,
+                        case when p.differs_taisho_date then 'taisho_date' end
+                    ), '')
         end as mismatch_fields,
-        case when p.list_id is not null then p.match_stage when h.list_id is not null then 'hold' end
-            as match_stage,
+        case
+            when p.list_id is not null then p.match_stage
+            when h.list_id is not null then 'hold'
+        end as match_stage,
         coalesce(p.delta_days, h.delta_days) as delta_days,
         f.kiso_nenkin_no,
         f.kiso_nenkin_no_source,
         coalesce(hc.hold_rows, 0) as hold_rows,
         coalesce(dc.duplicate_rows, 0) as duplicate_rows
     from filings as f
-    left join pairs as p
+    left join filing_pairs as p
         on f.uketsuke_no = p.uketsuke_no
-    left join results as r
-        on p.list_id = r.list_id
-        and p.row_no = r.row_no
     left join hold_carried as h
-        on f.uketsuke_no = h.uketsuke_no
-        and h.latest_rank = 1
+        on
+            f.uketsuke_no = h.uketsuke_no
+            and h.latest_rank = 1
     left join hold_counts as hc
         on f.uketsuke_no = hc.uketsuke_no
     left join duplicate_counts as dc
@@ -381,7 +413,7 @@ all_rows as (
     from result_rows as rr
     inner join results as r
         on rr.list_id = r.list_id
-        and rr.row_no = r.row_no
+            and rr.row_no = r.row_no
 ),
 
 final as (
@@ -410,7 +442,7 @@ final as (
     from all_rows as a
     left join results as r
         on a.list_id = r.list_id
-        and a.row_no = r.row_no
+            and a.row_no = r.row_no
 )
 
 select * from final

@@ -18,6 +18,10 @@ units as (
     where backlog_kind is not null
 ),
 
+as_of as (
+    select max(as_of_date) as as_of_date from lifecycle
+),
+
 suppressed as (
     {{ suppress_crosstab('units', ['backlog_kind'], 'office_code', 'aging_bucket', 'person_key') }}
 )
@@ -31,4 +35,4 @@ select
     s.is_suppressed,
     a.as_of_date
 from suppressed as s
-cross join (select max(as_of_date) as as_of_date from lifecycle) as a
+cross join as_of as a

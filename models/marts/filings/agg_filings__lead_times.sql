@@ -17,7 +17,7 @@ units as (
         coalesce(office_code, 'unknown') as office_code,
         coalesce(todokede_shubetsu, 'unknown') as todokede_shubetsu,
         coalesce(atena_no, uketsuke_no) as person_key,
-        days_received_to_forwarded as days
+        days_received_to_forwarded as lead_days
     from lifecycle
     where days_received_to_forwarded is not null
     union all
@@ -27,7 +27,7 @@ units as (
         coalesce(office_code, 'unknown') as office_code,
         coalesce(todokede_shubetsu, 'unknown') as todokede_shubetsu,
         coalesce(atena_no, uketsuke_no) as person_key,
-        days_forwarded_to_result as days
+        days_forwarded_to_result as lead_days
     from lifecycle
     where days_forwarded_to_result is not null
 ),
@@ -36,18 +36,42 @@ quantiles as (
     select
         lead_time,
         period_month,
-        case when grouping(office_code) = 1 then null else office_code end as office_code,
-        case when grouping(todokede_shubetsu) = 1 then null else todokede_shubetsu end
-            as todokede_shubetsu,
-        percentile_cont(0.5) within group (order by days) as median_days,
-        percentile_cont(0.9) within group (order by days) as p90_days
+        office_code,
+        todokede_shubetsu,
+        percentile_cont(0.5) within group (order by lead_days) as median_days,
+        percentile_cont(0.9) within group (order by lead_days) as p90_days
     from units
-    group by grouping sets (
-        (lead_time, period_month, office_code, todokede_shubetsu),
-        (lead_time, period_month, office_code),
-        (lead_time, period_month, todokede_shubetsu),
-        (lead_time, period_month)
-    )
+    group by lead_time, period_month, office_code, todokede_shubetsu
+    union all
+    select
+        lead_time,
+        period_month,
+        office_code,
+        null as todokede_shubetsu,
+        percentile_cont(0.5) within group (order by lead_days) as median_days,
+        percentile_cont(0.9) within group (order by lead_days) as p90_days
+    from units
+    group by lead_time, period_month, office_code
+    union all
+    select
+        lead_time,
+        period_month,
+        null as office_code,
+        todokede_shubetsu,
+        percentile_cont(0.5) within group (order by lead_days) as median_days,
+        percentile_cont(0.9) within group (order by lead_days) as p90_days
+    from units
+    group by lead_time, period_month, todokede_shubetsu
+    union all
+    select
+        lead_time,
+        period_month,
+        null as office_code,
+        null as todokede_shubetsu,
+        percentile_cont(0.5) within group (order by lead_days) as median_days,
+        percentile_cont(0.9) within group (order by lead_days) as p90_days
+    from units
+    group by lead_time, period_month
 ),
 
 suppressed as (
@@ -67,6 +91,6 @@ select
 from suppressed as s
 left join quantiles as q
     on s.lead_time = q.lead_time
-    and s.period_month = q.period_month
-    and s.row_value is not distinct from q.office_code
-    and s.column_value is not distinct from q.todokede_shubetsu
+        and s.period_month = q.period_month
+        and coalesce(s.row_value, '~ALL') = coalesce(q.office_code, '~ALL')
+        and coalesce(s.column_value, '~ALL') = coalesce(q.todokede_shubetsu, '~ALL')

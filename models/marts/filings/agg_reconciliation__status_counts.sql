@@ -9,7 +9,15 @@ reconciliation as (
 ),
 
 lifecycle as (
-    select uketsuke_no, todokede_shubetsu from {{ ref('int_filings__lifecycle') }}
+    select
+        uketsuke_no,
+        todokede_shubetsu,
+        as_of_date
+    from {{ ref('int_filings__lifecycle') }}
+),
+
+as_of as (
+    select max(as_of_date) as as_of_date from lifecycle
 ),
 
 units as (
@@ -24,7 +32,7 @@ units as (
     from reconciliation as r
     left join lifecycle as l
         on r.is_filing
-        and r.uketsuke_no = l.uketsuke_no
+            and r.uketsuke_no = l.uketsuke_no
 ),
 
 suppressed as (
@@ -32,10 +40,11 @@ suppressed as (
 )
 
 select
-    cast(row_value as varchar) as todokede_shubetsu,
-    cast(column_value as varchar) as status,
-    cast(grouping_level as varchar) as grouping_level,
-    cast(published_count as bigint) as rows_count,
-    is_suppressed,
-    (select max(as_of_date) from {{ ref('int_filings__lifecycle') }}) as as_of_date
-from suppressed
+    cast(s.row_value as varchar) as todokede_shubetsu,
+    cast(s.column_value as varchar) as status,
+    cast(s.grouping_level as varchar) as grouping_level,
+    cast(s.published_count as bigint) as rows_count,
+    s.is_suppressed,
+    a.as_of_date
+from suppressed as s
+cross join as_of as a

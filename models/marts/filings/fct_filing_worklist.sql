@@ -9,6 +9,10 @@ lifecycle as (
     select * from {{ ref('int_filings__lifecycle') }}
 ),
 
+as_of as (
+    select max(as_of_date) as as_of_date from lifecycle
+),
+
 disagreements as (
     select
         uketsuke_no,
@@ -74,7 +78,7 @@ unmatched_items as (
         cast(null as varchar) as exemption_allowed_shurui,
         a.as_of_date
     from {{ ref('int_filings__reconciliation') }} as r
-    cross join (select max(as_of_date) as as_of_date from lifecycle) as a
+    cross join as_of as a
     where r.status = 'unmatched_result'
 ),
 
