@@ -298,8 +298,24 @@ def reconcile(inbox: Path) -> list[tuple]:
     for r in finals:
         if rkey(r) in row_paired:
             continue
-        status = "duplicate_result" if any(is_cand(f, r) for f in cands) else "unmatched_result"
-        out.append((None, r["list_id"], r["row_no"], status, None))
+        if not any(is_cand(f, r) for f in cands):
+            out.append((None, r["list_id"], r["row_no"], "unmatched_result", None))
+            continue
+        # the filing it duplicates: the nearest candidate that already has its final row
+        had = [f for f in cands if f["uketsuke_no"] in paired and is_cand(f, r)]
+        dup_of = (
+            min(
+                had,
+                key=lambda f: (
+                    abs((r["taisho"] - f["taisho"]).days),
+                    -f["shintatsu"].toordinal(),
+                    f["uketsuke_no"],
+                ),
+            )["uketsuke_no"]
+            if had
+            else None
+        )
+        out.append((dup_of, r["list_id"], r["row_no"], "duplicate_result", None))
     # stage 8
     pending_hold: dict[str, dict] = {}
     for r in holds:

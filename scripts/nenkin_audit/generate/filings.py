@@ -783,8 +783,10 @@ def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
                     out.append((uk, r0["list_id"], r0["row_no"], "mismatched", ",".join(diff)))
                 else:
                     out.append((uk, r0["list_id"], r0["row_no"], "matched", None))
+            # a further final row names the filing that already has its result (published
+            # contract §3: uketsuke_no is null only for an unmatched result)
             for r in finals[1:]:
-                out.append((None, r["list_id"], r["row_no"], "duplicate_result", None))
+                out.append((uk, r["list_id"], r["row_no"], "duplicate_result", None))
         elif holds:
             h = holds[-1]
             out.append((uk, h["list_id"], h["row_no"], "pending", None))
@@ -950,8 +952,11 @@ def _todokede_versions(
     # withdrawn: U with torisage 1, 1-5 working days later
     m = life == "withdrawn"
     k = np.minimum(t + r.integers(1, 6, n), n_work - 1)
-    tw = _stamp(work[k], 10 * 3600 + r.integers(0, 6 * 3600, n))
-    m &= tw > uk
+    # never before the filing itself: a filing withdrawn on the day it was received (the last
+    # working day, say) is withdrawn a few minutes later, so its U row is always delivered
+    tw = np.maximum(
+        _stamp(work[k], 10 * 3600 + r.integers(0, 6 * 3600, n)), uk + np.timedelta64(300_000, "ms")
+    )
     parts.append(
         base.filter(pl.Series(m)).with_columns(
             torisage=pl.lit("1"), _changed_at=pl.Series(tw[m]), _ct=pl.lit("U")
