@@ -18,7 +18,7 @@
         ~ " and staff_day_list_records >= " ~ bulk_day_records
         ~ " and coalesce(hit_count, 0) >= " ~ bulk_line_records),
     ('R_PROTECTED_NO_EVENT', 'subject_is_protected and not has_business_event'),
-    ('R_NEIGHBOUR', 'is_neighbour and is_brief_look and not has_business_event'),
+    ('R_NEIGHBOUR', 'is_neighbour and not has_business_event'),
     ('R_NUMBER_DISPLAY_BURST', "operation = '05' and is_brief_look and not has_business_event"
         ~ " and staff_day_unexplained_number_displays >= " ~ number_display_burst),
     ('R_NO_BUSINESS_EVENT', 'is_single_view and not has_business_event'
