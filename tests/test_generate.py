@@ -27,7 +27,6 @@ from nenkin_audit.formats import (
 from nenkin_audit.generate import check, generate_city
 from nenkin_audit.generate.calendar import START, Calendar, is_working_day
 from nenkin_audit.generate.eras import era, iso
-from nenkin_audit.generate.filings import IncomeRule
 from nenkin_audit.generate.misuse import SCENARIOS as MISUSE_SCENARIOS
 from nenkin_audit.generate.vocab import (
     FEMALE_GIVEN,
@@ -179,28 +178,6 @@ def test_calendar_skips_weekends_and_holidays() -> None:
     assert cal.calendar[0] == dt.date(2026, 3, 31) and cal.calendar[-1] == cal.end
 
 
-def test_income_rule_agrees_with_menjo_rules() -> None:
-    rng = np.random.default_rng(1)
-    rule = IncomeRule()
-    for _ in range(400):
-        income = {
-            "gokei_shotoku": int(rng.integers(0, 4_000_000)),
-            "ippan_fuyo": int(rng.integers(0, 3)),
-            "kojo_haigusha": int(rng.integers(0, 2)),
-            "nensho_fuyo": int(rng.integers(0, 3)),
-            "rojin_fuyo": int(rng.integers(0, 2)),
-            "tokutei_fuyo": int(rng.integers(0, 2)),
-            "honnin_shogai": int(rng.integers(0, 3)),
-            "honnin_kafu": int(rng.integers(0, 3)),
-            "shakai_hoken_kojo": int(rng.integers(0, 500_000)),
-        }
-        nendo = int(rng.choice([2019, 2025, 2026]))
-        assert rule.allowed_shurui(income, nendo) == menjo_rules.allowed_shurui(income, nendo)
-        assert rule.allows(income, "06", nendo) == menjo_rules.student_allowed(income, nendo)
-        assert rule.allows(income, "07", nendo) == menjo_rules.yuyo_allowed(income, nendo)
-
-
-# ------------------------------------------------------------------------------ determinism
 def test_same_arguments_give_the_same_bytes(tmp_path) -> None:
     a, ta = _make(
         tmp_path / "a", "inbox", persons=1200, days=12, seed=11, misuse=True, bad_input=True

@@ -33,7 +33,7 @@ import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import UserError
@@ -131,8 +131,10 @@ def thresholds() -> tuple[Threshold, ...]:
     return _load(seed_path())
 
 
+@cache
 def threshold(menjo_shurui: str, nendo: int) -> Threshold:
-    """The rule of one class in one exemption year."""
+    """The rule of one class in one exemption year (looked up once per class and year: callers
+    such as the generator decide tens of thousands of applications)."""
     found = [t for t in thresholds() if t.menjo_shurui == menjo_shurui and t.covers(nendo)]
     if len(found) != 1:
         raise UserError(

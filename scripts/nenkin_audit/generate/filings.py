@@ -89,42 +89,19 @@ def _income_dict(row: dict) -> dict[str, int]:
     }
 
 
-class IncomeRule:
-    """`nenkin_audit.menjo_rules` with each (class, nendo) threshold looked up once.
-
-    menjo_rules.allowed_shurui reads its seed on every call; the generator decides tens of
-    thousands of applications, so it asks menjo_rules for the threshold rows once and then uses
-    menjo_rules' own limit and deduction functions (the tests hold this to allowed_shurui)."""
-
-    def __init__(self) -> None:
-        self._rules: dict[tuple[str, int], menjo_rules.Threshold] = {}
-
-    def allows(self, income: dict[str, int], shurui: str, nendo: int) -> bool:
-        rule = self._rules.get((shurui, nendo))
-        if rule is None:
-            rule = self._rules[(shurui, nendo)] = menjo_rules.threshold(shurui, nendo)
-        tested = int(income.get("gokei_shotoku") or 0) - menjo_rules.deductions_yen(income, rule)
-        return tested <= menjo_rules.limit_yen(income, rule)
-
-    def allowed_shurui(self, income: dict[str, int], nendo: int) -> str | None:
-        for shurui in menjo_rules.GRADED_SHURUI:
-            if self.allows(income, shurui, nendo):
-                return shurui
-        return None
-
-    def expected_decision(
-        self, ftype: str, applied: str, income: dict[str, int] | None, nendo: int
-    ) -> tuple[str, str]:
-        """(allowed_shurui or '', the JPS kekka that agrees with the income)."""
-        income = income or {}
-        if ftype == "32":
-            allowed = self.allowed_shurui(income, nendo)
-            if allowed is None:
-                return "", "5"
-            return allowed, "4" if allowed <= applied else "6"
-        shurui = menjo_rules.STUDENT_SHURUI if ftype == "33" else menjo_rules.YUYO_SHURUI
-        ok = self.allows(income, shurui, nendo)
-        return (shurui, "4") if ok else ("", "5")
+def expected_decision(
+    ftype: str, applied: str, income: dict[str, int] | None, nendo: int
+) -> tuple[str, str]:
+    """(allowed_shurui or '', the JPS kekka that agrees with the income), by menjo_rules."""
+    income = income or {}
+    if ftype == "32":
+        allowed = menjo_rules.allowed_shurui(income, nendo)
+        if allowed is None:
+            return "", "5"
+        return allowed, "4" if allowed <= applied else "6"
+    shurui = menjo_rules.STUDENT_SHURUI if ftype == "33" else menjo_rules.YUYO_SHURUI
+    ok = menjo_rules.income_allows(income, shurui, nendo)
+    return (shurui, "4") if ok else ("", "5")
 
 
 def build(
@@ -278,11 +255,10 @@ def build(
         else {}
     )
     r_applied = rng.random(nf)
-    rule = IncomeRule()
     for i in ex_idx:
         inc = inc_rows.get((int(pidx[i]), int(nendo[i])))
         if ftype[i] == "32":
-            a = rule.allowed_shurui(inc or {}, int(nendo[i]))
+            a = menjo_rules.allowed_shurui(inc or {}, int(nendo[i]))
             grades = ["02", "03", "04", "05"]
             if a is None:
                 applied[i] = "02" if r_applied[i] < 0.7 else "04"
@@ -294,7 +270,7 @@ def build(
                     applied[i] = grades[j + 1]
                 else:
                     applied[i] = a
-        allowed[i], decision[i] = rule.expected_decision(ftype[i], applied[i], inc, int(nendo[i]))
+        allowed[i], decision[i] = expected_decision(ftype[i], applied[i], inc, int(nendo[i]))
     menjo_shurui = np.where(ftype == "32", applied, menjo_shurui)
     claim = np.isin(ftype, CLAIM_TYPES)
     decision = np.where(
