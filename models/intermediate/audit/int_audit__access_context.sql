@@ -34,7 +34,7 @@ staff_day_lines as (
     select
         staff_id,
         access_date,
-        count(*) as lines,
+        count(*) as line_count,
         sum(case
             when operation in {{ list_operations }} and atena_no is null
                 and coalesce(dept_code, '') not in ('{{ batch_depts | join("', '") }}')
@@ -46,12 +46,16 @@ staff_day_lines as (
 ),
 
 calendar as (
-    select date_day, is_working_day
+    select
+        date_day,
+        is_working_day
     from {{ ref('dim_dates') }}
 ),
 
 offices as (
-    select office_code, ward_code
+    select
+        office_code,
+        ward_code
     from {{ ref('code_offices') }}
 ),
 
@@ -103,7 +107,9 @@ personnel_states as (
 ),
 
 terminals as (
-    select terminal_id, dept_code as terminal_dept_code
+    select
+        terminal_id,
+        dept_code as terminal_dept_code
     from {{ ref('stg_kiban__terminals') }}
 ),
 
@@ -141,7 +147,9 @@ events as (
 ),
 
 subject_days as (
-    select distinct atena_no, access_date
+    select distinct
+        atena_no,
+        access_date
     from subject_staff_days
 ),
 
@@ -156,8 +164,8 @@ subject_day_events as (
     from subject_days
     inner join events
         on subject_days.atena_no = events.atena_no
-        and events.event_date between subject_days.access_date - {{ days_after }}
-        and subject_days.access_date + {{ days_before }}
+            and events.event_date between subject_days.access_date - {{ days_after }}
+            and subject_days.access_date + {{ days_before }}
 ),
 
 explanations as (
@@ -176,13 +184,19 @@ explanations as (
 ),
 
 office_explanations as (
-    select distinct atena_no, access_date, office_code
+    select distinct
+        atena_no,
+        access_date,
+        office_code
     from subject_day_events
     where event_kind = 'filing_received' and office_code is not null
 ),
 
 staff_explanations as (
-    select distinct atena_no, access_date, staff_id
+    select distinct
+        atena_no,
+        access_date,
+        staff_id
     from subject_day_events
     where event_kind = 'filing_received' and staff_id is not null
 ),
@@ -194,7 +208,7 @@ explained_subject_staff_days as (
     from subject_staff_days
     left join explanations
         on subject_staff_days.atena_no = explanations.atena_no
-        and subject_staff_days.access_date = explanations.access_date
+            and subject_staff_days.access_date = explanations.access_date
 ),
 
 staff_day_subjects as (
@@ -275,7 +289,7 @@ lines as (
         office_explanations.atena_no is not null as has_filing_at_access_office,
         staff_explanations.atena_no is not null as has_filing_by_same_staff,
         subject_staff_days.subject_lines,
-        staff_day_lines.lines as staff_day_lines,
+        staff_day_lines.line_count as staff_day_lines,
         staff_day_lines.list_records as staff_day_list_records,
         staff_day_subjects.subjects as staff_day_subjects,
         staff_day_subjects.unexplained_single_views as staff_day_unexplained_single_views,
@@ -286,52 +300,52 @@ lines as (
         on log.access_date = calendar.date_day
     left join staff_versions
         on log.staff_id = staff_versions.staff_id
-        and log.access_date >= staff_versions.valid_from_date
-        and log.access_date < staff_versions.valid_to_date
+            and log.access_date >= staff_versions.valid_from_date
+            and log.access_date < staff_versions.valid_to_date
     left join personnel_states
         on log.staff_id = personnel_states.staff_id
-        and log.access_date >= personnel_states.state_from
-        and log.access_date < personnel_states.state_to
+            and log.access_date >= personnel_states.state_from
+            and log.access_date < personnel_states.state_to
     left join terminals
         on log.terminal_id = terminals.terminal_id
     left join offices as staff_offices
         on staff_versions.dept_code = staff_offices.office_code
     left join person_versions as subject_version
         on log.atena_no = subject_version.atena_no
-        and log.accessed_at >= subject_version.valid_from
-        and log.accessed_at < subject_version.valid_to
+            and log.accessed_at >= subject_version.valid_from
+            and log.accessed_at < subject_version.valid_to
     left join person_versions as staff_version
         on staff_versions.staff_atena_no = staff_version.atena_no
-        and log.accessed_at >= staff_version.valid_from
-        and log.accessed_at < staff_version.valid_to
+            and log.accessed_at >= staff_version.valid_from
+            and log.accessed_at < staff_version.valid_to
     left join person_blocks as subject_block
         on log.atena_no = subject_block.atena_no
     left join person_blocks as staff_block
         on staff_versions.staff_atena_no = staff_block.atena_no
     left join explanations
         on log.atena_no = explanations.atena_no
-        and log.access_date = explanations.access_date
+            and log.access_date = explanations.access_date
     left join office_explanations
         on log.atena_no = office_explanations.atena_no
-        and log.access_date = office_explanations.access_date
-        and log.dept_code = office_explanations.office_code
+            and log.access_date = office_explanations.access_date
+            and log.dept_code = office_explanations.office_code
     left join staff_explanations
         on log.atena_no = staff_explanations.atena_no
-        and log.access_date = staff_explanations.access_date
-        and log.staff_id = staff_explanations.staff_id
+            and log.access_date = staff_explanations.access_date
+            and log.staff_id = staff_explanations.staff_id
     left join subject_staff_days
         on log.staff_id = subject_staff_days.staff_id
-        and log.access_date = subject_staff_days.access_date
-        and log.atena_no = subject_staff_days.atena_no
+            and log.access_date = subject_staff_days.access_date
+            and log.atena_no = subject_staff_days.atena_no
     left join staff_day_lines
         on log.staff_id = staff_day_lines.staff_id
-        and log.access_date = staff_day_lines.access_date
+            and log.access_date = staff_day_lines.access_date
     left join staff_day_subjects
         on log.staff_id = staff_day_subjects.staff_id
-        and log.access_date = staff_day_subjects.access_date
+            and log.access_date = staff_day_subjects.access_date
     left join subject_day_viewers
         on log.atena_no = subject_day_viewers.atena_no
-        and log.access_date = subject_day_viewers.access_date
+            and log.access_date = subject_day_viewers.access_date
 ),
 
 final as (

@@ -29,6 +29,17 @@
     ('R_REASON_OTHER', "has_subject and shori_jiyu = '99' and not has_business_event"),
     ('R_FOREIGN_TERMINAL', 'is_foreign_terminal'),
 ] -%}
+{#- the SQL of each part, one piece per rule, joined below -#}
+{%- set weight_columns, hit_columns, counts, factors, codes = [], [], [], [], [] -%}
+{%- for code, condition in rules -%}
+    {%- set col = code | lower -%}
+    {%- do weight_columns.append("max(case when rule_code = '" ~ code ~ "' then weight end) as w_" ~ col) -%}
+    {%- do hit_columns.append("coalesce(" ~ condition ~ ", false) as " ~ col) -%}
+    {%- do counts.append("case when hits." ~ col ~ " then 1 else 0 end") -%}
+    {%- do factors.append("(1 - case when hits." ~ col ~ " then weights.w_" ~ col ~ " else 0 end)") -%}
+    {%- do codes.append("case when hits." ~ col ~ " then '" ~ code ~ "' end") -%}
+{%- endfor -%}
+{%- set sep = ",\n        " -%}
 with context as (
     select * from {{ ref('int_audit__access_context') }}
 ),
@@ -37,10 +48,7 @@ weights as (
     -- one row: the weight of each rule (null when the catalogue lacks the rule: the risk score
     -- of a line where it fires is then null, which the not_null test reports)
     select
-        {%- for code, _ in rules %}
-        max(case when rule_code = '{{ code }}' then weight end) as w_{{ code | lower }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ weight_columns | join(sep) }}
     from {{ ref('audit_rules') }}
 ),
 
@@ -49,34 +57,18 @@ hits as (
         log_id,
         access_date,
         staff_id,
-        {%- for code, condition in rules %}
-        coalesce({{ condition }}, false) as {{ code | lower }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ hit_columns | join(sep) }}
     from context
 ),
 
 final as (
     select
         hits.*,
-        {% for code, _ in rules -%}
-        case when hits.{{ code | lower }} then 1 else 0 end
-        {%- if not loop.last %}
-        + {% endif %}
-        {%- endfor %} as rule_count,
+        {{ counts | join("\n        + ") }} as rule_count,
         -- noisy-OR of the weights of the rules that fired: 1 − Π(1 − w)
-        cast(1 - (
-            {%- for code, _ in rules %}
-            (1 - case when hits.{{ code | lower }} then weights.w_{{ code | lower }} else 0 end)
-            {%- if not loop.last %} *{% endif %}
-            {%- endfor %}
-        ) as double precision) as risk_score,
-        nullif(concat_ws(
-            ','
-            {%- for code, _ in rules %},
-            case when hits.{{ code | lower }} then '{{ code }}' end
-            {%- endfor %}
-        ), '') as reasons
+        cast(1 - {{ factors | join("\n        * ") }} as double precision) as risk_score,
+        -- the fired codes in catalogue order (concat_ws skips nulls)
+        nullif(concat_ws(',', {{ codes | join(sep) }}), '') as reasons
     from hits
     cross join weights
 )

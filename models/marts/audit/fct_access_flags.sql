@@ -11,7 +11,10 @@ context as (
 ),
 
 persons as (
-    select atena_no, person_pid from {{ ref('int_identity__person_pseudonyms') }}
+    select
+        atena_no,
+        person_pid
+    from {{ ref('int_identity__person_pseudonyms') }}
 ),
 
 final as (
