@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -92,6 +94,19 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
     return 0
 
 
+def _invoked_as() -> str:
+    """The command as the user typed it (e.g. `.venv/bin/nenkin-audit`), so the hint works."""
+    exe = Path(sys.argv[0])
+    if exe.name != "nenkin-audit":
+        return "nenkin-audit"
+    if shutil.which("nenkin-audit") == str(exe.resolve()):
+        return "nenkin-audit"
+    try:
+        return os.path.relpath(exe)
+    except ValueError:
+        return str(exe)
+
+
 def demo(home: Home, *, persons: int, days: int, seed: int, say: Say = _say) -> int:
     from .generate import generate_city
     from .keys import KEY_FILE_ENV, ensure_demo_key
@@ -108,7 +123,7 @@ def demo(home: Home, *, persons: int, days: int, seed: int, say: Say = _say) -> 
     rc = run(inbox, home, say=say)
     if rc == 0:
         say(
-            "open the dashboards with:  nenkin-audit serve"
+            f"open the dashboards with:  {_invoked_as()} serve"
             + ("" if home.root == Home.resolve().root else f" --home {home.root}")
         )
     return rc
