@@ -52,12 +52,13 @@ TARGET_RULES = {
 
 #: Flag rate on unlabelled lines, all rules. R_PROTECTED_NO_EVENT flags every unexplained look at
 #: a 支援措置 record by policy, and generated consultations reach protected persons (0.3 % of the
-#: city) as often as anyone, so about 0.3 % of normal lines are flagged (measured 0.28-0.30 % on
-#: cities of 40,000 and 400,000 宛名). 0.5 % is 500 lines on a city-scale day of 100,000 lines,
+#: city) as often as anyone, so about 0.3 % of normal lines are flagged (measured 0.27-0.38 % on
+#: cities of 20,000 to 1.4 million 宛名). 0.5 % is 500 lines on a city-scale day of 100,000 lines,
 #: what a review team can triage by risk score until the learned stage ranks under a budget.
 FALSE_FLAG_BOUND = 0.005
 #: The same without R_PROTECTED_NO_EVENT: the other rules look for patterns normal work does not
-#: make (measured 0.002-0.004 %); 0.05 % is 50 lines on a city-scale day.
+#: make (measured 0.002-0.011 %, mostly R_NEIGHBOUR: consultations that happen to reach a
+#: neighbour); 0.05 % is 50 lines on a city-scale day.
 OTHER_RULES_BOUND = 0.0005
 
 

@@ -2,7 +2,7 @@
     the catalogue seed audit_rules), how many, the combined risk score and the fired codes. The
     rules read only int_audit__access_context; thresholds are project vars (defaults below, the
     reasons for each value in the model's description). -#}
-{%- set browsing_min_subjects = var('audit_browsing_min_subjects', 15) -%}
+{%- set browsing_min_subjects = var('audit_browsing_min_subjects', 16) -%}
 {%- set number_display_burst = var('audit_number_display_burst', 8) -%}
 {%- set many_viewers_min_staff = var('audit_many_viewers_min_staff', 3) -%}
 {%- set bulk_day_records = var('audit_bulk_day_records', 5000) -%}
