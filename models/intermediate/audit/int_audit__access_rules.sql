@@ -14,18 +14,18 @@
     ('R_OWN_HOUSEHOLD', 'is_own_household'),
     ('R_CONTRACTOR_PERSONAL_DATA', 'is_contractor and has_subject'),
     ('R_NUMBER_DISPLAY_NO_PERMISSION', "operation = '05' and not may_display_kojin_no"),
+    ('R_NUMBER_DISPLAY_BURST', "operation = '05' and is_brief_look and not has_business_event"
+        ~ " and staff_day_unexplained_number_displays >= " ~ number_display_burst),
     ('R_BULK_EXTRACT', "operation in ('03', '04') and not has_subject and not is_batch_dept"
         ~ " and staff_day_list_records >= " ~ bulk_day_records
         ~ " and coalesce(hit_count, 0) >= " ~ bulk_line_records),
-    ('R_PROTECTED_NO_EVENT', 'subject_is_protected and not has_business_event'),
-    ('R_NEIGHBOUR', 'is_neighbour and not has_business_event'),
-    ('R_NUMBER_DISPLAY_BURST', "operation = '05' and is_brief_look and not has_business_event"
-        ~ " and staff_day_unexplained_number_displays >= " ~ number_display_burst),
     ('R_NO_BUSINESS_EVENT', 'is_single_view and not has_business_event'
         ~ ' and staff_day_unexplained_single_views >= ' ~ browsing_min_subjects),
     ('R_MANY_VIEWERS', 'is_brief_look and not has_business_event'
         ~ ' and subject_day_unexplained_viewers >= ' ~ many_viewers_min_staff),
+    ('R_NEIGHBOUR', 'is_neighbour and not has_business_event'),
     ('R_OFF_HOURS', 'has_subject and not (is_working_day and is_office_hours)'),
+    ('R_PROTECTED_NO_EVENT', 'subject_is_protected and not has_business_event'),
     ('R_REASON_OTHER', "has_subject and shori_jiyu = '99' and not has_business_event"),
     ('R_FOREIGN_TERMINAL', 'is_foreign_terminal'),
 ] -%}
