@@ -235,3 +235,26 @@ def test_published_flags_are_the_flagged_lines(city: City) -> None:
         assert score == pytest.approx(1 - expected) and 0 < score < 1
         assert subject_pid is None or pid.fullmatch(subject_pid)
         assert staff_id and accessed_at is not None
+
+
+#: Share of labelled lines among the k highest-scored flags, k = the labelled lines flagged:
+#: the weights put outright violations and day patterns above lone single-line signals (measured
+#: 0.98 on this city, 0.94 on a city of 1.4 million 宛名).
+TOP_K_PRECISION_BOUND = 0.8
+
+
+@pytest.mark.slow
+def test_risk_score_ranks_misuse_first(city: City) -> None:
+    with city.connect() as con:
+        k, hits = con.sql(
+            "with flags as ("
+            "  select m.log_id is not null as is_misuse,"
+            "    row_number() over (order by f.risk_score desc, f.log_id) as score_rank"
+            "  from marts.fct_access_flags as f left join misuse as m on m.log_id = f.log_id"
+            "), k as (select count(*) filter (where is_misuse) as k from flags) "
+            "select k.k, count(*) filter (where is_misuse and score_rank <= k.k) "
+            "from flags cross join k group by k.k"
+        ).fetchall()[0]
+    print(f"\nlabelled among the {k} highest-scored flags: {hits} = {hits / k:.3f}")
+    assert k > 0
+    assert hits / k >= TOP_K_PRECISION_BOUND
