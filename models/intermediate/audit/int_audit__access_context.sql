@@ -49,7 +49,7 @@ calendar as (
     select
         date_day,
         is_working_day
-    from {{ ref('dim_dates') }}
+    from {{ ref('int_calendar__dates') }}
 ),
 
 offices as (
