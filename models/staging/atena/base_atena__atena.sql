@@ -35,11 +35,7 @@ renamed as (
         zairyu_shikaku,
         {{ normalise_text('change_type') }} as change_type,
         {{ normalise_text('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -70,11 +66,7 @@ final as (
         nullif(zairyu_shikaku, '') as zairyu_shikaku,
         nullif(change_type, '') as change_type,
         {{ iso_to_timestamp('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_id('atena_no', required=true),

@@ -23,11 +23,7 @@ renamed as (
         {{ normalise_text('shubetsu_after') }} as shubetsu_after,
         {{ normalise_text('menjo_shurui') }} as menjo_shurui,
         henrei_riyu,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -46,11 +42,7 @@ final as (
         nullif(shubetsu_after, '') as shubetsu_after,
         nullif(menjo_shurui, '') as menjo_shurui,
         nullif(henrei_riyu, '') as henrei_riyu,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_required('list_id'),

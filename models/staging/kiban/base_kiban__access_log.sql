@@ -21,11 +21,7 @@ renamed as (
         screen_id,
         {{ normalise_text('atena_no') }} as atena_no,
         {{ normalise_text('hit_count') }} as hit_count,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -41,11 +37,7 @@ final as (
         nullif(screen_id, '') as screen_id,
         nullif(atena_no, '') as atena_no,
         {{ to_integer('hit_count') }} as hit_count,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_required('log_id'),

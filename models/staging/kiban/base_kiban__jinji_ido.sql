@@ -14,11 +14,7 @@ renamed as (
         {{ normalise_text('ido_type') }} as ido_type,
         {{ normalise_text('from_dept') }} as from_dept,
         {{ normalise_text('to_dept') }} as to_dept,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -29,11 +25,7 @@ final as (
         nullif(ido_type, '') as ido_type,
         nullif(from_dept, '') as from_dept,
         nullif(to_dept, '') as to_dept,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_required('staff_id'),

@@ -19,11 +19,7 @@ renamed as (
         {{ normalise_text('valid_from') }} as valid_from,
         {{ normalise_text('valid_to') }} as valid_to,
         contractor_code,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -39,11 +35,7 @@ final as (
         {{ iso_to_date('valid_from') }} as valid_from,
         {{ iso_to_date('valid_to') }} as valid_to,
         nullif(contractor_code, '') as contractor_code,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_iso_date('snapshot_date', required=true),

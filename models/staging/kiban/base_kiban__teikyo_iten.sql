@@ -17,11 +17,7 @@ renamed as (
         legal_basis,
         file_name,
         {{ normalise_text('operator_staff_id') }} as operator_staff_id,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -35,11 +31,7 @@ final as (
         nullif(legal_basis, '') as legal_basis,
         nullif(file_name, '') as file_name,
         nullif(operator_staff_id, '') as operator_staff_id,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_required('record_id'),

@@ -14,11 +14,7 @@ renamed as (
         {{ normalise_text('dept_code') }} as dept_code,
         {{ normalise_text('valid_from') }} as valid_from,
         {{ normalise_text('valid_to') }} as valid_to,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -29,11 +25,7 @@ final as (
         nullif(dept_code, '') as dept_code,
         {{ iso_to_date('valid_from') }} as valid_from,
         {{ iso_to_date('valid_to') }} as valid_to,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_required('terminal_id'),

@@ -15,11 +15,7 @@ renamed as (
         {{ normalise_text('dattai_date') }} as dattai_date,
         {{ normalise_text('change_type') }} as change_type,
         {{ normalise_text('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -31,11 +27,7 @@ final as (
         {{ era_to_date('dattai_date') }} as dattai_date,
         nullif(change_type, '') as change_type,
         {{ iso_to_timestamp('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_kiso_nenkin_no('kiso_nenkin_no', required=true),

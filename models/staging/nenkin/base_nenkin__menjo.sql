@@ -24,11 +24,7 @@ renamed as (
         gakko_code,
         {{ normalise_text('change_type') }} as change_type,
         {{ normalise_text('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -49,11 +45,7 @@ final as (
         nullif(gakko_code, '') as gakko_code,
         nullif(change_type, '') as change_type,
         {{ iso_to_timestamp('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_kiso_nenkin_no('kiso_nenkin_no', required=true),

@@ -17,11 +17,7 @@ renamed as (
         tokki,
         {{ normalise_text('change_type') }} as change_type,
         {{ normalise_text('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -34,11 +30,7 @@ final as (
         nullif(tokki, '') as tokki,
         nullif(change_type, '') as change_type,
         {{ iso_to_timestamp('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_id('atena_no', required=true),

@@ -21,11 +21,7 @@ renamed as (
         soshitsu_riyu,
         {{ normalise_text('change_type') }} as change_type,
         {{ normalise_text('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -43,11 +39,7 @@ final as (
         nullif(soshitsu_riyu, '') as soshitsu_riyu,
         nullif(change_type, '') as change_type,
         {{ iso_to_timestamp('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_kiso_nenkin_no('kiso_nenkin_no', required=true),

@@ -34,11 +34,7 @@ renamed as (
         {{ normalise_text('haigusha_tokubetsu_kojo') }} as haigusha_tokubetsu_kojo,
         {{ normalise_text('change_type') }} as change_type,
         {{ normalise_text('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq
+        {{ raw_lineage_columns() }}
     from source
 ),
 
@@ -66,11 +62,7 @@ final as (
         {{ to_bigint('haigusha_tokubetsu_kojo') }} as haigusha_tokubetsu_kojo,
         nullif(change_type, '') as change_type,
         {{ iso_to_timestamp('changed_at') }} as changed_at,
-        _file_name,
-        _line_no,
-        _record_no,
-        _extract_date,
-        _file_seq,
+        {{ raw_lineage_columns() }},
         record_key,
         {{ reject_reason([
             rule_id('atena_no', required=true),
