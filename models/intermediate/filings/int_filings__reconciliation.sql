@@ -5,6 +5,9 @@
     Restricted (kiso_nenkin_no): the public fct_reconciliation selects from it.
 -#}
 {%- set window_days = var('reconciliation_window_days') -%}
+{#- A row's nearest candidate filing (contract F step 5, also used by steps 6 and 8): smallest
+    |Δ taisho_date|, then the later 進達, then the smaller 受付番号. -#}
+{%- set nearest_candidate_first = "c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc" -%}
 
 with
 
@@ -130,7 +133,7 @@ stage2_choices as (
         c.delta_days,
         row_number() over (
             partition by c.list_id, c.row_no
-            order by c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc
+            order by {{ nearest_candidate_first }}
         ) as choice_rank
     from candidates as c
     left join stage1_pairs as paired_row
@@ -188,9 +191,7 @@ unpaired_final_choice as (
             partition by c.list_id, c.row_no
             order by
                 case when filing_pair.uketsuke_no is not null then 0 else 1 end asc,
-                c.delta_days asc,
-                c.shintatsu_date desc,
-                c.uketsuke_no asc
+                {{ nearest_candidate_first }}
         ) as choice_rank
     from candidates as c
     left join pairs as row_pair
@@ -234,7 +235,7 @@ hold_choices as (
         c.delta_days,
         row_number() over (
             partition by c.list_id, c.row_no
-            order by c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc
+            order by {{ nearest_candidate_first }}
         ) as choice_rank
     from candidates as c
     where not c.is_final
