@@ -255,6 +255,17 @@ def reconcile(inbox: Path) -> list[tuple]:
     def rkey(r):
         return (r["list_date"], r["list_id"], r["row_no"])
 
+    def nearest(r, opts: list[dict]) -> dict:
+        """Section F step 5: smallest |Δ taisho|, then the later 進達, then the smaller 受付番号."""
+        return min(
+            opts,
+            key=lambda f: (
+                abs((r["taisho"] - f["taisho"]).days),
+                -f["shintatsu"].toordinal(),
+                f["uketsuke_no"],
+            ),
+        )
+
     finals = sorted([r for r in jps if r["kekka"] != "3"], key=rkey)
     holds = sorted([r for r in jps if r["kekka"] == "3"], key=rkey)
     paired: dict[str, dict] = {}  # uketsuke_no -> final row
@@ -280,14 +291,7 @@ def reconcile(inbox: Path) -> list[tuple]:
         opts = [f for f in cands if f["uketsuke_no"] not in paired and is_cand(f, r)]
         if not opts:
             continue
-        best = min(
-            opts,
-            key=lambda f: (
-                abs((r["taisho"] - f["taisho"]).days),
-                -f["shintatsu"].toordinal(),
-                f["uketsuke_no"],
-            ),
-        )
+        best = nearest(r, opts)
         picks[best["uketsuke_no"]].append(r)
     for uk, rs in picks.items():
         f = filings[uk]
@@ -303,18 +307,7 @@ def reconcile(inbox: Path) -> list[tuple]:
             continue
         # the filing it duplicates: the nearest candidate that already has its final row
         had = [f for f in cands if f["uketsuke_no"] in paired and is_cand(f, r)]
-        dup_of = (
-            min(
-                had,
-                key=lambda f: (
-                    abs((r["taisho"] - f["taisho"]).days),
-                    -f["shintatsu"].toordinal(),
-                    f["uketsuke_no"],
-                ),
-            )["uketsuke_no"]
-            if had
-            else None
-        )
+        dup_of = nearest(r, had)["uketsuke_no"] if had else None
         out.append((dup_of, r["list_id"], r["row_no"], "duplicate_result", None))
     # stage 8
     pending_hold: dict[str, dict] = {}
@@ -323,14 +316,7 @@ def reconcile(inbox: Path) -> list[tuple]:
         if not opts:
             out.append((None, r["list_id"], r["row_no"], "unmatched_result", None))
             continue
-        best = min(
-            opts,
-            key=lambda f: (
-                abs((r["taisho"] - f["taisho"]).days),
-                -f["shintatsu"].toordinal(),
-                f["uketsuke_no"],
-            ),
-        )
+        best = nearest(r, opts)
         if best["uketsuke_no"] in paired:
             continue
         prev = pending_hold.get(best["uketsuke_no"])
