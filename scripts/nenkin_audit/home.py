@@ -51,6 +51,11 @@ class Home:
         return self.root / "logs"
 
     @property
+    def models(self) -> Path:
+        """The fitted access-audit model and its description (version, parameters, window)."""
+        return self.root / "models"
+
+    @property
     def reviews(self) -> Path:
         """Append-only store of review decisions (written by the dashboards, never by `run`)."""
         return self.root / "reviews.duckdb"

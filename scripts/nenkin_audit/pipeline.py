@@ -1,6 +1,7 @@
 """`run` (the scheduled job) and `demo`, end to end.
 
-run = load new inbox files → dbt build (seeds, models, tests) → publish the mart atomically.
+run = load new inbox files → dbt build (seeds, models, tests) → score the access log
+(nenkin_audit.scoring) → dbt build of the scored models → publish the mart atomically.
 Exit 0 only when the published mart is complete and tested; any failure leaves the previously
 published mart untouched (published contract §1)."""
 
@@ -19,6 +20,9 @@ from .errors import UserError
 from .home import Home
 
 Say = Callable[[str], None]
+
+#: the models built on the scoring step's output: the second dbt build
+SCORED = "source:scoring+"
 
 
 def _say(msg: str) -> None:
@@ -63,6 +67,7 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
     from .keys import KEY_FILE_ENV, resolve_key_file
     from .loader import load_inbox
     from .publish import publish
+    from .scoring import score_warehouse
 
     home.ensure()
     key_file = resolve_key_file(home)
@@ -81,17 +86,35 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
                 f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
             )
         with _step("dbt build (seeds, models, tests)", say):
-            ok = run_dbt(home, ["build"], key_file=key_file)
+            ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file)
         if not ok:
-            say(
-                "dbt build failed: the published mart was NOT replaced. "
-                f"See the messages above and {home.logs / 'dbt.log'}."
+            return _build_failed(home, say)
+        with _step("score the access log (baselines, model, cases)", say):
+            scored = score_warehouse(
+                home.warehouse, model_store=home.models, say=lambda m: say(f"   {m}")
             )
-            return 1
+            say(
+                f"   {scored.cases['combined']} case(s) reached the review queue "
+                f"({scored.in_budget} within the daily budget); "
+                f"{scored.flagged_lines} of {scored.lines} lines flagged "
+                f"({scored.flagged_lines / max(scored.lines, 1):.2%})"
+            )
+        with _step("dbt build of the scored models and their tests", say):
+            ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file)
+        if not ok:
+            return _build_failed(home, say)
         with _step("publish", say):
             path = publish(home)
         say(f"published: {path}")
     return 0
+
+
+def _build_failed(home: Home, say: Say) -> int:
+    say(
+        "dbt build failed: the published mart was NOT replaced. "
+        f"See the messages above and {home.logs / 'dbt.log'}."
+    )
+    return 1
 
 
 def _invoked_as() -> str:

@@ -1,48 +1,26 @@
-{#- Restricted. One row per access-log line with everything the misuse rules (and, later, a
-    model) need: the member of staff's state at that time (account, permissions, 人事異動), the
-    terminal, the clock and calendar, the subject's state at that time (支援措置, household,
-    address block), the business events that explain the access, and the member's / the
-    subject's volumes of that day. Holds 宛名番号: never published.
+{#- Restricted. One row per access-log line with everything the access audit needs to judge it:
+    the member of staff's state at that time (account per the day's staff snapshot, 人事異動 as
+    states), the terminal, the calendar and the office's own hours, the subject's state at that
+    time (支援措置, household, address block, ward), the member's relation to the subject (own
+    record, own household, neighbour), the explanation found (the first kept template of
+    int_audit__explanation_templates that holds) and which kind of signal the line feeds. Holds
+    宛名番号: never published.
 
     Set-based for tens of millions of lines: every lookup is an equality (hash) join, range
-    conditions only inside one key's few rows (staff versions, 宛名 versions, 人事異動 states);
-    business events are matched once per (person, access day), and the day volumes are
-    aggregated once per (staff, day, person) from the narrow log and joined back. The log is
-    read where it is needed (never held as a wide intermediate), so the final select streams the
-    lines through hash lookups on small tables. -#}
-{%- set days_before = var('audit_event_days_before', 7) -%}
-{%- set days_after = var('audit_event_days_after', 30) -%}
-{%- set office_open = var('audit_office_open', '07:30:00') -%}
-{%- set office_close = var('audit_office_close', '19:00:00') -%}
-{%- set batch_depts = var('audit_batch_depts', ['J01']) -%}
-{%- set brief_look_max_lines = var('audit_brief_look_max_lines', 2) -%}
-{%- set list_operations = "('03', '04')" -%}
+    conditions only inside one key's few rows (staff versions, 宛名 versions, 人事異動 states). -#}
+{%- set templates = audit_explanation_templates() -%}
+{%- set rare_hour_share = var('audit_rare_hour_share') -%}
+{%- set brief_look_max_lines = var('audit_brief_look_max_lines') -%}
 with subject_staff_days as (
     -- the member's lines on one person that day
     select
         staff_id,
         access_date,
         atena_no,
-        count(*) as subject_lines,
-        bool_or(operation = '05') as has_number_display
+        count(*) as subject_lines
     from {{ ref('stg_kiban__access_log') }}
     where atena_no is not null
     group by staff_id, access_date, atena_no
-),
-
-staff_day_lines as (
-    select
-        staff_id,
-        access_date,
-        count(*) as line_count,
-        sum(case
-            when operation in {{ list_operations }} and atena_no is null
-                and coalesce(dept_code, '') not in ('{{ batch_depts | join("', '") }}')
-                then coalesce(hit_count, 0)
-            else 0
-        end) as list_records
-    from {{ ref('stg_kiban__access_log') }}
-    group by staff_id, access_date
 ),
 
 calendar as (
@@ -55,8 +33,13 @@ calendar as (
 offices as (
     select
         office_code,
-        ward_code
+        ward_code,
+        serves_residents
     from {{ ref('code_offices') }}
+),
+
+office_hours as (
+    select * from {{ ref('int_audit__office_hours') }}
 ),
 
 staff_versions as (
@@ -76,19 +59,23 @@ staff_versions as (
 ),
 
 personnel_events as (
-    -- 人事異動 as states: 退職 takes effect the day after effective_date (the last day of
-    -- service), every other event on its effective_date
+    -- 人事異動 as states. A move between two departments of the code set arrives as 転出 and
+    -- 転入 on the same day with both departments filled: the member stays in service. A 転出
+    -- with no to_dept (out of the pension departments) and a 退職 are departures; 退職 takes
+    -- effect the day after effective_date (the last day of service), every other event on its
+    -- effective_date; 休職 lasts until 復職.
     select
         staff_id,
-        case ido_type
-            when '3' then 'transferred_out'
-            when '4' then 'retired'
-            when '5' then 'on_leave'
+        case
+            when ido_type = '4' then 'retired'
+            when ido_type = '3' and to_dept is null then 'transferred_out'
+            when ido_type = '5' then 'on_leave'
             else 'active'
         end as personnel_state,
         case when ido_type = '4' then effective_date + 1 else effective_date end as state_from,
-        -- same day: the leaving event wins over an arrival (its state comes last)
-        case when ido_type in ('3', '4', '5') then 1 else 0 end as same_day_order
+        -- same day: a departure wins over an arrival (its state comes last)
+        case when ido_type in ('4', '5') or (ido_type = '3' and to_dept is null) then 1 else 0 end
+            as same_day_order
     from {{ ref('stg_kiban__jinji_ido') }}
 ),
 
@@ -142,100 +129,18 @@ person_blocks as (
     from {{ ref('stg_atena__persons') }}
 ),
 
-events as (
-    select * from {{ ref('int_audit__subject_events') }}
+template_hits as (
+    select * from {{ ref('int_audit__template_hits') }}
+    where pair_kind = 'real'
 ),
 
-subject_days as (
-    select distinct
-        atena_no,
-        access_date
-    from subject_staff_days
-),
-
-subject_day_events as (
+kept_templates as (
+    -- one row: whether each template is kept in this city
     select
-        subject_days.atena_no,
-        subject_days.access_date,
-        events.event_kind,
-        events.event_date,
-        events.office_code,
-        events.staff_id
-    from subject_days
-    inner join events
-        on subject_days.atena_no = events.atena_no
-            and events.event_date between subject_days.access_date - {{ days_after }}
-            and subject_days.access_date + {{ days_before }}
-),
-
-explanations as (
-    select
-        atena_no,
-        access_date,
-        min(abs(access_date - event_date)) as nearest_event_days,
-        bool_or(event_kind in ('filing_received', 'filing_forwarded')) as has_filing_event,
-        bool_or(event_kind = 'jps_result') as has_jps_event,
-        bool_or(event_kind = 'juki_change') as has_juki_event,
-        bool_or(event_kind = 'claim') as has_claim_event,
-        bool_or(event_kind = 'exemption') as has_exemption_event,
-        bool_or(event_kind = 'pension_record_change') as has_record_change_event
-    from subject_day_events
-    group by atena_no, access_date
-),
-
-office_explanations as (
-    select distinct
-        atena_no,
-        access_date,
-        office_code
-    from subject_day_events
-    where event_kind = 'filing_received' and office_code is not null
-),
-
-staff_explanations as (
-    select distinct
-        atena_no,
-        access_date,
-        staff_id
-    from subject_day_events
-    where event_kind = 'filing_received' and staff_id is not null
-),
-
-explained_subject_staff_days as (
-    select
-        subject_staff_days.*,
-        explanations.atena_no is not null as has_business_event
-    from subject_staff_days
-    left join explanations
-        on subject_staff_days.atena_no = explanations.atena_no
-            and subject_staff_days.access_date = explanations.access_date
-),
-
-staff_day_subjects as (
-    select
-        staff_id,
-        access_date,
-        count(*) as subjects,
-        sum(case when subject_lines = 1 and not has_business_event then 1 else 0 end)
-            as unexplained_single_views,
-        sum(case
-            when has_number_display and subject_lines <= {{ brief_look_max_lines }} and not has_business_event
-                then 1
-            else 0
-        end) as unexplained_number_displays
-    from explained_subject_staff_days
-    group by staff_id, access_date
-),
-
-subject_day_viewers as (
-    -- members of staff who took an unexplained brief look at the person that day
-    select
-        atena_no,
-        access_date,
-        sum(case when subject_lines <= {{ brief_look_max_lines }} then 1 else 0 end) as unexplained_viewers
-    from explained_subject_staff_days
-    where not has_business_event
-    group by atena_no, access_date
+        {%- for template in templates %}
+        bool_or(template = '{{ template }}' and is_kept) as keep_{{ template }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_audit__explanation_templates') }}
 ),
 
 lines as (
@@ -252,11 +157,8 @@ lines as (
         log.atena_no,
         log.hit_count,
         log.atena_no is not null as has_subject,
+        cast(extract(hour from log.accessed_at) as integer) as access_hour,
         coalesce(calendar.is_working_day, extract(isodow from log.access_date) <= 5) as is_working_day,
-        (
-            cast(log.accessed_at as time) >= cast('{{ office_open }}' as time)
-            and cast(log.accessed_at as time) < cast('{{ office_close }}' as time)
-        ) as is_office_hours,
         staff_versions.staff_id is not null as is_staff_known,
         staff_versions.staff_atena_no,
         staff_versions.dept_code as staff_dept_code,
@@ -271,31 +173,34 @@ lines as (
         coalesce(personnel_states.personnel_state, 'active') as personnel_state,
         personnel_states.state_from as personnel_state_since,
         terminals.terminal_dept_code,
-        staff_offices.ward_code as staff_office_ward_code,
+        log_offices.ward_code as office_ward_code,
+        coalesce(log_offices.serves_residents, false) as office_serves_residents,
         subject_version.setai_no as subject_setai_no,
         subject_version.ward_code as subject_ward_code,
         coalesce(subject_version.is_protected, false) as subject_is_protected,
         staff_version.setai_no as staff_setai_no,
         subject_block.address_block as subject_address_block,
         staff_block.address_block as staff_address_block,
-        explanations.atena_no is not null as has_business_event,
-        explanations.nearest_event_days,
-        coalesce(explanations.has_filing_event, false) as has_filing_event,
-        coalesce(explanations.has_jps_event, false) as has_jps_event,
-        coalesce(explanations.has_juki_event, false) as has_juki_event,
-        coalesce(explanations.has_claim_event, false) as has_claim_event,
-        coalesce(explanations.has_exemption_event, false) as has_exemption_event,
-        coalesce(explanations.has_record_change_event, false) as has_record_change_event,
-        office_explanations.atena_no is not null as has_filing_at_access_office,
-        staff_explanations.atena_no is not null as has_filing_by_same_staff,
-        subject_staff_days.subject_lines,
-        staff_day_lines.line_count as staff_day_lines,
-        staff_day_lines.list_records as staff_day_list_records,
-        staff_day_subjects.subjects as staff_day_subjects,
-        staff_day_subjects.unexplained_single_views as staff_day_unexplained_single_views,
-        staff_day_subjects.unexplained_number_displays as staff_day_unexplained_number_displays,
-        subject_day_viewers.unexplained_viewers as subject_day_unexplained_viewers
+        template_hits.nearest_event_days,
+        coalesce(template_hits.has_business_event, false) as has_business_event,
+        coalesce(template_hits.has_filing_event, false) as has_filing_event,
+        coalesce(template_hits.has_jps_event, false) as has_jps_event,
+        coalesce(template_hits.has_juki_event, false) as has_juki_event,
+        coalesce(template_hits.has_claim_event, false) as has_claim_event,
+        coalesce(template_hits.has_exemption_event, false) as has_exemption_event,
+        coalesce(template_hits.has_record_change_event, false) as has_record_change_event,
+        coalesce(template_hits.has_filing_at_access_office, false) as has_filing_at_access_office,
+        coalesce(template_hits.has_filing_by_same_staff, false) as has_filing_by_same_staff,
+        case
+            {%- for template in templates %}
+            when kept_templates.keep_{{ template }} and template_hits.has_{{ template }}
+                then '{{ template }}'
+            {%- endfor %}
+        end as explanation,
+        coalesce(office_hours.office_share, 0) as office_hour_share,
+        subject_staff_days.subject_lines
     from {{ ref('stg_kiban__access_log') }} as log
+    cross join kept_templates
     left join calendar
         on log.access_date = calendar.date_day
     left join staff_versions
@@ -308,8 +213,8 @@ lines as (
             and log.access_date < personnel_states.state_to
     left join terminals
         on log.terminal_id = terminals.terminal_id
-    left join offices as staff_offices
-        on staff_versions.dept_code = staff_offices.office_code
+    left join offices as log_offices
+        on log.dept_code = log_offices.office_code
     left join person_versions as subject_version
         on log.atena_no = subject_version.atena_no
             and log.accessed_at >= subject_version.valid_from
@@ -322,30 +227,31 @@ lines as (
         on log.atena_no = subject_block.atena_no
     left join person_blocks as staff_block
         on staff_versions.staff_atena_no = staff_block.atena_no
-    left join explanations
-        on log.atena_no = explanations.atena_no
-            and log.access_date = explanations.access_date
-    left join office_explanations
-        on log.atena_no = office_explanations.atena_no
-            and log.access_date = office_explanations.access_date
-            and log.dept_code = office_explanations.office_code
-    left join staff_explanations
-        on log.atena_no = staff_explanations.atena_no
-            and log.access_date = staff_explanations.access_date
-            and log.staff_id = staff_explanations.staff_id
+    left join template_hits
+        on log.log_id = template_hits.log_id
+    left join office_hours
+        on log.dept_code = office_hours.dept_code
+            and coalesce(calendar.is_working_day, extract(isodow from log.access_date) <= 5)
+            = office_hours.is_working_day
+            and cast(extract(hour from log.accessed_at) as integer) = office_hours.access_hour
     left join subject_staff_days
         on log.staff_id = subject_staff_days.staff_id
             and log.access_date = subject_staff_days.access_date
             and log.atena_no = subject_staff_days.atena_no
-    left join staff_day_lines
-        on log.staff_id = staff_day_lines.staff_id
-            and log.access_date = staff_day_lines.access_date
-    left join staff_day_subjects
-        on log.staff_id = staff_day_subjects.staff_id
-            and log.access_date = staff_day_subjects.access_date
-    left join subject_day_viewers
-        on log.atena_no = subject_day_viewers.atena_no
-            and log.access_date = subject_day_viewers.access_date
+),
+
+states as (
+    select
+        *,
+        -- the day's staff snapshot is the authority on the account
+        (
+            not is_staff_known
+            or account_status is distinct from '1'
+            or coalesce(access_date < account_valid_from, false)
+            or coalesce(access_date > account_valid_to, false)
+        ) as is_account_stopped,
+        explanation is not null as is_explained
+    from lines
 ),
 
 final as (
@@ -353,9 +259,8 @@ final as (
         log_id,
         accessed_at,
         access_date,
-        cast(extract(hour from accessed_at) as integer) as access_hour,
+        access_hour,
         is_working_day,
-        is_office_hours,
         staff_id,
         dept_code,
         terminal_id,
@@ -376,23 +281,24 @@ final as (
         account_valid_to,
         personnel_state,
         personnel_state_since,
-        (
-            not is_staff_known
-            or account_status is distinct from '1'
-            or coalesce(access_date < account_valid_from, false)
-            or coalesce(access_date > account_valid_to, false)
-            or personnel_state <> 'active'
-        ) as is_account_inactive,
-        coalesce(dept_code in ('{{ batch_depts | join("', '") }}'), false) as is_batch_dept,
+        is_account_stopped,
+        -- a departure (退職, 転出 out of the pension departments, 休職) while the day's snapshot
+        -- still shows the account active: the revocation lag of PIA III-3 リスク2
+        (not is_account_stopped and personnel_state <> 'active') as is_after_departure,
+        case
+            when not is_account_stopped and personnel_state <> 'active'
+                then access_date - personnel_state_since
+        end as departure_lag_days,
         terminal_dept_code,
         coalesce(terminal_dept_code <> staff_dept_code, false) as is_foreign_terminal,
-        staff_office_ward_code,
+        office_ward_code,
         subject_ward_code,
         subject_is_protected,
         coalesce(
             has_subject
-            and staff_office_ward_code is not null
-            and subject_ward_code is distinct from staff_office_ward_code,
+            and office_serves_residents
+            and office_ward_code is not null
+            and subject_ward_code is distinct from office_ward_code,
             false
         ) as is_subject_out_of_area,
         coalesce(atena_no = staff_atena_no, false) as is_own_record,
@@ -414,16 +320,15 @@ final as (
         has_record_change_event,
         has_filing_at_access_office,
         has_filing_by_same_staff,
+        explanation,
+        is_explained,
+        office_hour_share,
+        coalesce(has_subject and office_hour_share < {{ rare_hour_share }}, false) as is_rare_hour,
         subject_lines as staff_day_subject_lines,
         coalesce(subject_lines = 1, false) as is_single_view,
         coalesce(subject_lines <= {{ brief_look_max_lines }}, false) as is_brief_look,
-        staff_day_lines,
-        coalesce(staff_day_subjects, 0) as staff_day_subjects,
-        coalesce(staff_day_unexplained_single_views, 0) as staff_day_unexplained_single_views,
-        coalesce(staff_day_unexplained_number_displays, 0) as staff_day_unexplained_number_displays,
-        staff_day_list_records,
-        subject_day_unexplained_viewers
-    from lines
+        operation in ('03', '04') and not has_subject as is_list_operation
+    from states
 )
 
 select * from final

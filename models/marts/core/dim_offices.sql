@@ -15,7 +15,7 @@ final as (
         cast(offices.office_kind as varchar) as office_kind,
         cast(offices.ward_code as varchar) as ward_code,
         cast(wards.ward_name as varchar) as ward_name,
-        cast(offices.office_kind in ('本庁', '区役所', '支所') as boolean) as is_counter_office
+        cast(offices.serves_residents as boolean) as is_counter_office
     from offices
     left join wards
         on cast(offices.ward_code as varchar) = cast(wards.ward_code as varchar)

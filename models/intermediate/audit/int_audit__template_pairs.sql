@@ -1,0 +1,77 @@
+{#- Restricted. The (member of staff, subject) pairs on which the explanation templates are
+    evaluated: every access-log line that opened a person's record ('real'), plus a shuffled
+    control sample ('shuffled'): a 1-in-16 sample of those lines (by md5 of log_id), each
+    member paired with a person drawn from the whole 宛名 population instead of the subject
+    looked at. A template that holds for real pairs much more often than for random subjects
+    explains accesses; one that holds as often for a random subject (e.g. "the subject lives
+    in the city") explains nothing (Fabbri & LeFevre, explanation-based auditing). -#}
+with lines as (
+    select
+        log_id,
+        staff_id,
+        dept_code,
+        access_date,
+        accessed_at,
+        atena_no
+    from {{ ref('stg_kiban__access_log') }}
+    where atena_no is not null
+),
+
+sampled as (
+    select
+        *,
+        row_number() over (order by md5(log_id)) as sample_position
+    from lines
+    where substr(md5(log_id), 1, 1) = '0'
+),
+
+population as (
+    -- every person of the 宛名, in a fixed pseudo-random order
+    select
+        atena_no,
+        row_number() over (order by md5(atena_no)) as person_position,
+        count(*) over () as persons
+    from {{ ref('stg_atena__persons') }}
+),
+
+shuffled as (
+    -- each sampled member with a person drawn from the whole population (a fixed stride
+    -- through the pseudo-random order): what a template says of a random subject
+    select
+        sampled.log_id,
+        sampled.staff_id,
+        sampled.dept_code,
+        sampled.access_date,
+        sampled.accessed_at,
+        population.atena_no
+    from sampled
+    inner join population
+        on population.person_position
+        = mod(sampled.sample_position * 7919, population.persons) + 1
+),
+
+final as (
+    select
+        log_id,
+        'real' as pair_kind,
+        substr(md5(log_id), 1, 1) = '0' as is_sampled,
+        staff_id,
+        dept_code,
+        access_date,
+        accessed_at,
+        atena_no
+    from lines
+    union all
+    select
+        log_id,
+        'shuffled' as pair_kind,
+        true as is_sampled,
+        staff_id,
+        dept_code,
+        access_date,
+        accessed_at,
+        atena_no
+    from shuffled
+)
+
+select * from final
