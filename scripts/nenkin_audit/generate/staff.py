@@ -14,6 +14,7 @@ import polars as pl
 from . import vocab
 from .calendar import INITIAL, START, Calendar, is_working_day
 from .people import EV_NONE, G_RES, People, age_on
+from .profiles import STANDARD, Profile
 from .rng import stream
 
 OFFICE_DEPTS = ("H00",) + tuple(f"K{i:02d}" for i in range(1, 11)) + ("S01", "S02", "S03")
@@ -66,9 +67,25 @@ def _alloc(total: int, weights: np.ndarray) -> np.ndarray:
     return base + 1
 
 
-def build(seed: int, persons: int, people: People, cal: Calendar, progress=None) -> Staff:
+def staff_count(persons: int, n_staff: int | None = None) -> int:
+    """Accounts at the start: `n_staff` when given, else one per 3,500 宛名 (20 .. 500)."""
+    if n_staff is not None:
+        return int(n_staff)
+    return int(min(500, max(20, round(persons / 3500))))
+
+
+def build(
+    seed: int,
+    persons: int,
+    people: People,
+    cal: Calendar,
+    progress=None,
+    *,
+    n_staff: int | None = None,
+    profile: Profile = STANDARD,
+) -> Staff:
     rng = stream(seed, "staff")
-    n_target = int(min(500, max(20, round(persons / 3500))))
+    n_target = staff_count(persons, n_staff)
     ward_w = np.array([w[2] for w in vocab.WARDS])
     w = np.concatenate([[0.12], 0.65 * ward_w / ward_w.sum(), [0.03, 0.03, 0.03], [0.05, 0.02]])
     counts = _alloc(n_target, w)
@@ -173,6 +190,7 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
             e = mid_date()
             r = e + dt.timedelta(days=int(rng.integers(20, 61)))
             leave.append((i, e, r))
+    kk = _mid_moves(profile, cal, rng, n0, take, dept0, moves, role, dsize)
 
     # new accounts
     new_dept = [h[1] for h in hires]
@@ -254,6 +272,11 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
         if s in moves:
             add(s, f0, april, d0, "1", None, True)
             f0, d0 = april, moves[s]
+        if s in kk:
+            e, to = kk[s]
+            add(s, f0, e, d0, "1", None, True)
+            add(s, e, end_excl, to, "1", None, True)
+            continue
         if s in on_leave:
             e, r = on_leave[s]
             add(s, f0, e, d0, "1", None, True)
@@ -284,8 +307,14 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
     for k, (e, dept, kind) in enumerate(hires):
         s = n0 + k
         ji.append((sid[s], e, kind, "", dept))
+    # a move between two departments of §4: 転出 (3) and 転入 (2), same day, both depts filled
     for s, to in moves.items():
+        ji.append((sid[s], april, "3", dept0[s], to))
         ji.append((sid[s], april, "2", dept0[s], to))
+    for s, (e, to) in kk.items():
+        frm = moves.get(s, dept0[s])
+        ji.append((sid[s], e, "3", frm, to))
+        ji.append((sid[s], e, "2", frm, to))
     for s, e, r in leave:
         ji.append((sid[s], e, "5", dept0[s] if s not in moves else moves[s], ""))
         if r <= end:
@@ -379,6 +408,23 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
         ledger_dates=ledger_dates,
         leavers=leavers,
     )
+
+
+def _mid_moves(profile: Profile, cal: Calendar, rng, n0, take, dept0, moves, role, dsize):
+    """Mid-period moves between two office departments of §4 (profile.kk_transfers): sidx ->
+    (effective date, new dept). The member keeps working, in the new department from that day."""
+    kk: dict[int, tuple[dt.date, str]] = {}
+    if profile.kk_transfers <= 0 or cal.days < 10:
+        return kk
+    n_kk = max(2, int(round(n0 * profile.kk_transfers)))
+    days = list(cal.activity[3:-2]) or list(cal.activity)
+    wards = [d for d in OFFICE_DEPTS if d != "H00"]
+    for i in take(n_kk, lambda i: role[i] != "3" and dsize[dept0[i]] >= 3):
+        frm = moves.get(i, dept0[i])
+        choices = [d for d in wards if d != frm]
+        to = choices[int(rng.integers(0, len(choices)))]
+        kk[i] = (days[int(rng.integers(0, len(days)))], to)
+    return kk
 
 
 def _next_working(d: dt.date) -> dt.date:
