@@ -393,21 +393,27 @@ def contractor_viewing(c: Ctx) -> None:
         c.add("contractor_viewing", s, d, sec, c.strangers(n, s), "01", "09", screen)
 
 
-def after_leaving(c: Ctx) -> None:
-    """One episode for most leavers (退職, or 転出 out of §4) whose account is still active:
-    accesses between the departure and the suspension. Moves between two departments of §4
-    are not leavers."""
-    for row in c.staff.leavers.to_dicts():
-        e, susp = row["effective"], row["suspend"]
-        scen = "after_retirement" if row["kind"] == "retire" else "after_transfer"
-        first = e + dt.timedelta(days=1) if row["kind"] == "retire" else e
-        cands = [d for d in c.cal.activity if first <= d < susp]
-        if not cands or c.rng.random() > 0.7:
-            continue
-        d = cands[int(c.rng.integers(0, len(cands)))]
-        n = int(c.rng.integers(5, 16))
-        sec = c.business(n)
-        c.add(scen, row["sidx"], d, sec, c.strangers(n, row["sidx"]), "01", "02", "AT0100")
+def after_leaving(c: Ctx, n_min: int) -> None:
+    """Accesses between the departure (退職, or 転出 out of §4) and the account's suspension:
+    most leavers with such a window, and at least `n_min` episodes of each kind (a leaver may
+    then return on two days). Moves between two departments of §4 are not leavers."""
+    for kind, scen in (("retire", "after_retirement"), ("transfer", "after_transfer")):
+        windows = []
+        for row in c.staff.leavers.filter(pl.col("kind") == kind).to_dicts():
+            e, susp = row["effective"], row["suspend"]
+            first = e + dt.timedelta(days=1) if kind == "retire" else e
+            days = [d for d in c.cal.activity if first <= d < susp]
+            if days:
+                windows.append((row["sidx"], days))
+        chosen = [w for w in windows if c.rng.random() <= 0.7]
+        k = 0
+        while len(chosen) < n_min and windows:
+            chosen.append(windows[k % len(windows)])
+            k += 1
+        for s, days in chosen:
+            d = days[int(c.rng.integers(0, len(days)))]
+            n = int(c.rng.integers(5, 16))
+            c.add(scen, s, d, c.business(n), c.strangers(n, s), "01", "02", "AT0100")
 
 
 #: repeatable scenarios, drawn `episodes_per_scenario` times each, in this order
@@ -439,10 +445,11 @@ def plan(
     profile: Profile = STANDARD,
 ) -> Plan:
     c = Ctx(seed, people, staff, cal, profile)
-    for _ in range(episodes_per_scenario(cal.days)):
+    n_ep = episodes_per_scenario(cal.days)
+    for _ in range(n_ep):
         for build in BUILDERS.values():
             build(c)
-    after_leaving(c)
+    after_leaving(c, n_ep)
 
     by_day: dict[dt.date, list[_Ep]] = {}
     for e in c.pieces:

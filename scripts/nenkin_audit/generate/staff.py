@@ -419,7 +419,7 @@ def _mid_moves(profile: Profile, cal: Calendar, rng, n0, take, dept0, moves, rol
     n_kk = max(2, int(round(n0 * profile.kk_transfers)))
     days = list(cal.activity[3:-2]) or list(cal.activity)
     wards = [d for d in OFFICE_DEPTS if d != "H00"]
-    for i in take(n_kk, lambda i: role[i] != "3" and dsize[dept0[i]] >= 3):
+    for i in take(n_kk, lambda i: role[i] != "3"):
         frm = moves.get(i, dept0[i])
         choices = [d for d in wards if d != frm]
         to = choices[int(rng.integers(0, len(choices)))]
