@@ -45,6 +45,11 @@ def test_evaluate_says_what_is_missing(city, tmp_path) -> None:
     con.sql("create schema staging")
     con.sql("create table staging.stg_kiban__access_log(log_id varchar, access_date date)")
     con.sql("insert into staging.stg_kiban__access_log values ('1', '2026-04-01')")
+    con.sql("create schema intermediate")
+    con.sql(
+        "create table intermediate.int_audit__access_context"
+        "(log_id varchar, dept_code varchar, access_date date)"
+    )
     con.close()
     r = evaluate(home, city["truth"])
     assert r["lines"] == 1 and r["modes"] == {} and r["explained"] is None
@@ -53,7 +58,8 @@ def test_evaluate_says_what_is_missing(city, tmp_path) -> None:
         "scoring.case_lines",
         "intermediate.int_audit__access_context",
     }
-    assert any("scoring.cases" in m for m in r["messages"])
+    assert any("table scoring.cases is missing" in m for m in r["messages"])
+    assert any("has no column explanation" in m for m in r["messages"])
     assert "scoring.cases" in format_report("x", r)
 
 

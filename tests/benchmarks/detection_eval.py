@@ -60,11 +60,34 @@ def read_truth(truth: Path) -> pl.DataFrame:
     return df.with_columns(pl.col("episode_start").str.to_date())
 
 
-def _existing(con: duckdb.DuckDBPyConnection) -> set[str]:
+#: the columns each table must have for the figures that read it
+COLUMNS = {
+    "cases": ("case_id", "mode", "queue_date", "queue_rank", "alerted"),
+    "case_lines": ("log_id", "case_id"),
+    "log": ("log_id",),
+    "context": ("log_id", "dept_code", "access_date", "explanation"),
+}
+
+
+def _usable(con: duckdb.DuckDBPyConnection) -> tuple[set[str], list[str]]:
+    """The tables present with every column needed, and a message for each that is not."""
     rows = con.sql(
-        "select table_schema || '.' || table_name from information_schema.tables"
+        "select table_schema || '.' || table_name, column_name from information_schema.columns"
     ).fetchall()
-    return {r[0] for r in rows}
+    cols: dict[str, set[str]] = {}
+    for table, col in rows:
+        cols.setdefault(table, set()).add(col.lower())
+    ok, messages = set(), []
+    for key, table in TABLES.items():
+        if table not in cols:
+            messages.append(f"table {table} is missing")
+            continue
+        lacking = [c for c in COLUMNS[key] if c not in cols[table]]
+        if lacking:
+            messages.append(f"table {table} has no column {', '.join(lacking)}")
+        else:
+            ok.add(table)
+    return ok, messages
 
 
 def evaluate(home: Path, truth: Path) -> dict:
@@ -93,11 +116,9 @@ def evaluate(home: Path, truth: Path) -> dict:
         return result
     con = duckdb.connect(str(wh), read_only=True)
     try:
-        have = _existing(con)
-        missing = [name for name in TABLES.values() if name not in have]
-        result["missing"] = missing
-        for name in missing:
-            result["messages"].append(f"table {name} is missing in {wh}")
+        have, messages = _usable(con)
+        result["missing"] = [name for name in TABLES.values() if name not in have]
+        result["messages"].extend(f"{m} in {wh}" for m in messages)
         con.register("truth_lines", t.select("log_id", "episode_id", "scenario", "episode_start"))
         con.register("truth_episodes", episodes)
         if TABLES["log"] in have:

@@ -299,9 +299,85 @@ def build(
     ).with_columns(pl.col("p_to").clip(upper_bound=end_excl))
     periods = periods.filter(pl.col("p_from") < pl.col("p_to"))
 
-    # -------------------------------------------------- 人事異動 events
-    ji = []
     sid = staff["staff_id"].to_list()
+    jinji = _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end)
+
+    leavers = pl.DataFrame(
+        [(s, kind, e, susp, dept_from) for s, kind, e, susp, dept_from, _ in rows],
+        schema={
+            "sidx": pl.Int64,
+            "kind": pl.String,
+            "effective": pl.Date,
+            "suspend": pl.Date,
+            "dept": pl.String,
+        },
+        orient="row",
+    )
+
+    terminals, ledger_dates = _terminals(periods, cal, rng)
+    if progress:
+        progress(
+            f"generate: {n_all} staff accounts ({n0} at start), {jinji.height} 人事異動, "
+            f"{terminals.height} terminals"
+        )
+    return Staff(
+        staff=staff,
+        periods=periods,
+        jinji=jinji,
+        terminals=terminals,
+        ledger_dates=ledger_dates,
+        leavers=leavers,
+    )
+
+
+def _terminals(periods: pl.DataFrame, cal: Calendar, rng) -> tuple[pl.DataFrame, list[dt.date]]:
+    """The terminal ledger: about 0.8 terminals per member of each department, some replaced
+    on 04-01 and then every ~3 months; returns the terminals and the ledger's delivery dates."""
+    max_size = periods.group_by("dept").agg(pl.col("sidx").n_unique().alias("n")).sort("dept")
+    size = dict(zip(max_size["dept"].to_list(), max_size["n"].to_list(), strict=True))
+    trows = []
+    tno = 0
+    for d in DEPTS:
+        k = max(2, int(np.ceil(size.get(d, 1) * 0.8)) + 1)
+        for _ in range(k):
+            tno += 1
+            vf = dt.date(2019, 4, 1) + dt.timedelta(days=int(rng.integers(0, 2000)))
+            trows.append(
+                (f"T{tno:04d}", d if d in OFFICE_DEPTS else "H00", d, min(vf, INITIAL), None)
+            )
+    # replacements: some on 04-01, then every ~3 months
+    change_dates = [START] + [
+        d for d in cal.activity if d.day <= 7 and d.month in (7, 10, 1) and d.weekday() == 0
+    ]
+    change_dates = sorted({d for d in change_dates if d <= cal.end})
+    ledger_dates = [INITIAL]
+    for c in change_dates:
+        live = [i for i, t in enumerate(trows) if t[4] is None and t[3] < c]
+        k = max(1, len(live) // 20)
+        for i in rng.permutation(live)[:k]:
+            t = trows[int(i)]
+            trows[int(i)] = (t[0], t[1], t[2], t[3], c - dt.timedelta(days=1))
+            tno += 1
+            trows.append((f"T{tno:04d}", t[1], t[2], c, None))
+        ledger_dates.append(c)
+    terminals = pl.DataFrame(
+        trows,
+        schema={
+            "terminal_id": pl.String,
+            "office_code": pl.String,
+            "dept_code": pl.String,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },
+        orient="row",
+    )
+    return terminals, ledger_dates
+
+
+def _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end) -> pl.DataFrame:
+    """人事異動 events of the departures, hires, moves (転出 + 転入 the same day) and leave, with
+    the date each is delivered."""
+    ji = []
     for s, kind, e, _susp, dept_from, _ in rows:
         ji.append((sid[s], e, "4" if kind == "retire" else "3", dept_from, ""))
     for k, (e, dept, kind) in enumerate(hires):
@@ -344,70 +420,7 @@ def build(
         .sort("deliver", "effective_date", "staff_id", "ido_type")
     )
 
-    leavers = pl.DataFrame(
-        [(s, kind, e, susp, dept_from) for s, kind, e, susp, dept_from, _ in rows],
-        schema={
-            "sidx": pl.Int64,
-            "kind": pl.String,
-            "effective": pl.Date,
-            "suspend": pl.Date,
-            "dept": pl.String,
-        },
-        orient="row",
-    )
-
-    # -------------------------------------------------- terminals
-    max_size = periods.group_by("dept").agg(pl.col("sidx").n_unique().alias("n")).sort("dept")
-    size = dict(zip(max_size["dept"].to_list(), max_size["n"].to_list(), strict=True))
-    trows = []
-    tno = 0
-    for d in DEPTS:
-        k = max(2, int(np.ceil(size.get(d, 1) * 0.8)) + 1)
-        for _ in range(k):
-            tno += 1
-            vf = dt.date(2019, 4, 1) + dt.timedelta(days=int(rng.integers(0, 2000)))
-            trows.append(
-                (f"T{tno:04d}", d if d in OFFICE_DEPTS else "H00", d, min(vf, INITIAL), None)
-            )
-    # replacements: some on 04-01, then every ~3 months
-    change_dates = [START] + [
-        d for d in cal.activity if d.day <= 7 and d.month in (7, 10, 1) and d.weekday() == 0
-    ]
-    change_dates = sorted({d for d in change_dates if d <= end})
-    ledger_dates = [INITIAL]
-    for c in change_dates:
-        live = [i for i, t in enumerate(trows) if t[4] is None and t[3] < c]
-        k = max(1, len(live) // 20)
-        for i in rng.permutation(live)[:k]:
-            t = trows[int(i)]
-            trows[int(i)] = (t[0], t[1], t[2], t[3], c - dt.timedelta(days=1))
-            tno += 1
-            trows.append((f"T{tno:04d}", t[1], t[2], c, None))
-        ledger_dates.append(c)
-    terminals = pl.DataFrame(
-        trows,
-        schema={
-            "terminal_id": pl.String,
-            "office_code": pl.String,
-            "dept_code": pl.String,
-            "valid_from": pl.Date,
-            "valid_to": pl.Date,
-        },
-        orient="row",
-    )
-    if progress:
-        progress(
-            f"generate: {n_all} staff accounts ({n0} at start), {jinji.height} 人事異動, "
-            f"{terminals.height} terminals"
-        )
-    return Staff(
-        staff=staff,
-        periods=periods,
-        jinji=jinji,
-        terminals=terminals,
-        ledger_dates=ledger_dates,
-        leavers=leavers,
-    )
+    return jinji
 
 
 def _mid_moves(profile: Profile, cal: Calendar, rng, n0, take, dept0, moves, role, dsize):
