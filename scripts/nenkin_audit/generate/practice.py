@@ -55,8 +55,11 @@ def worklist(profile: Profile, ds: DayState, pools: list[np.ndarray], rng) -> Li
         members = ds.pool([office], ("1", "2"))
         if len(members) == 0:
             continue
-        k = int(rng.integers(lo, hi + 1))
-        who = members[rng.integers(0, len(members), k)]
+        per_member = rng.integers(lo, hi + 1, len(members))
+        who = np.repeat(members, per_member)
+        if len(who) == 0:
+            who = members[rng.integers(0, len(members), 1)]
+        k = len(who)
         views = rng.integers(vlo, vhi + 1, k)
         size = views + rng.integers(0, 2 * views + 1)
         start = rng.integers(9 * 3600, 15 * 3600, k)

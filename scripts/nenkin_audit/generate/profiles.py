@@ -22,7 +22,8 @@ class Profile:
     # 未納者・勧奨 work lists: every ward office searches a list (operation 03, no subject,
     # hit_count = list size) and opens 5–40 of the ward's 第1号 persons one by one
     worklist: bool = False
-    worklist_lists: tuple[int, int] = (1, 3)  # lists per ward office and working day
+    # lists per role 1/2 member of a ward office and working day (each office at least one)
+    worklist_lists: tuple[int, int] = (0, 2)
     worklist_views: tuple[int, int] = (5, 40)  # single views per list
     worklist_shori: tuple[str, ...] = ("03",)  # 処理事由 of the list work (drawn per list)
 
@@ -90,7 +91,7 @@ PROFILES: dict[str, Profile] = {
         description="委託先の保守作業が毎日(昼・夜)、勧奨リスト処理、処理事由99の点検、区間異動",
         contractor_daily=True,
         worklist=True,
-        worklist_lists=(1, 2),
+        worklist_lists=(0, 1),
         worklist_shori=("99",),
         supervisory=True,
         supervisory_cases=(2, 8),
@@ -101,6 +102,7 @@ PROFILES: dict[str, Profile] = {
         name="mixed",
         description="全ての事務パターン: 勧奨リスト、99点検、区間異動、時間外、休日開庁、応援、委託保守",
         worklist=True,
+        worklist_lists=(0, 1),
         worklist_shori=("03", "99"),
         supervisory=True,
         kk_transfers=0.04,
