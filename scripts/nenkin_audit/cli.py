@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import UserError
+from .generate.profiles import PROFILES
 from .home import Home
 
 
@@ -31,6 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     g.add_argument("--misuse", action="store_true", help="inject labelled misuse episodes")
     g.add_argument("--bad-input", action="store_true", help="inject labelled bad files and rows")
+    g.add_argument(
+        "--profile",
+        default="standard",
+        choices=sorted(PROFILES),
+        help="office practice of the city (default standard): "
+        + "; ".join(f"{k}: {p.description}" for k, p in PROFILES.items()),
+    )
+    g.add_argument(
+        "--staff",
+        type=int,
+        default=None,
+        help="staff accounts at the start (default: one per 3,500 宛名, at least 20)",
+    )
 
     r = sub.add_parser("run", help="load new files, build and test the warehouse, publish the mart")
     r.add_argument("--inbox", required=True, type=Path, help="folder the extracts are delivered to")
@@ -73,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 misuse=args.misuse,
                 bad_input=args.bad_input,
+                profile=args.profile,
+                staff=args.staff,
             )
             return 0
         if args.command == "run":

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from . import practice
 from .calendar import Calendar
 from .people import EV_TENKYO, G_ERR, G_RES, People
+from .profiles import STANDARD, Profile
 from .rng import stream
 from .staff import DEPTS, OFFICE_DEPTS, OFFICE_WARD, Staff
 
@@ -136,6 +138,7 @@ class DayState:
         self.dept_code[self.sidx] = [DEPTS.index(x) for x in self.dept]
         self.term_code = np.zeros(n_all, dtype=np.int32)
         by_dept: dict[str, list[int]] = {}
+        self.terms_by_dept = by_dept
         tindex = staff.terminal_index
         for tid, dep in zip(
             terms["terminal_id"].to_list(), terms["dept_code"].to_list(), strict=True
@@ -150,6 +153,19 @@ class DayState:
         self.role_of = np.full(n_all, "", dtype=object)
         self.role_of[self.sidx] = self.role
         self.rng = rng
+
+    def second(self, sidx: np.ndarray, host: str) -> None:
+        """応援: the members `sidx` work at office `host` today (its terminals, its department on
+        the log, its pool of work); the staff snapshot keeps their own department."""
+        rows = np.flatnonzero(np.isin(self.sidx, sidx) & self.working)
+        if len(rows) == 0:
+            return
+        self.dept[rows] = host
+        members = self.sidx[rows]
+        self.dept_of[members] = host
+        self.dept_code[members] = DEPTS.index(host)
+        tl = self.terms_by_dept.get(host) or [int(self.term_code[members[0]])]
+        self.term_code[members] = np.array(tl)[np.arange(len(members)) % len(tl)]
 
     def pool(self, depts=None, roles=("1", "2", "3")) -> np.ndarray:
         m = self.working & np.isin(self.role, roles)
@@ -191,15 +207,20 @@ class AccessLog:
         filings,
         cal: Calendar,
         misuse_plan=None,
+        *,
+        profile: Profile = STANDARD,
+        shikaku: pl.DataFrame | None = None,
+        target: int | None = None,
     ):
         self.seed = seed
+        self.profile = profile
         self.people = people
         self.staff = staff
         self.f = filings
         self.cal = cal
         self.misuse = misuse_plan
         df = people.df
-        self.target = max(60, int(persons * 0.07))
+        self.target = target or max(60, int(persons * 0.07))
         self.atena = df["atena_no"]
         self.shimei = df["shimei"]
         self.sex = df["sex"]
@@ -224,6 +245,12 @@ class AccessLog:
             self.pools.append((a if len(a) else res, p if len(p) else (a if len(a) else res)))
         city_pen = res[pen[res]]
         self.pools.append((res, city_pen if len(city_pen) else res))
+        self.first_insured = (
+            practice.first_insured_by_ward(shikaku, self.pools)
+            if profile.worklist and shikaku is not None
+            else []
+        )
+        self.ouen = practice.ouen_plan(profile, seed, staff, cal.activity)
         # events of 住基 per activity day
         ev_day = df["event_day"].to_numpy()
         appear = df["appear_day"].to_numpy()
@@ -266,36 +293,67 @@ class AccessLog:
         """Lines of calendar day d (i = activity index for a working day, else None)."""
         rng = stream(self.seed, "access", d.isoformat())
         ds = DayState(self.staff, d, rng)
+        for sidx, host in self.ouen.get(d, []):
+            ds.second(np.array([sidx]), host)
         self._ds = ds
-        parts: list[Lines] = []
+        parts = self._working_day(ds, d, i, rng) if i is not None else self._closed_day(ds, d, rng)
+        if self.misuse is not None:
+            parts.append(self.misuse.lines_for(d, ds))
+        return Lines.concat(parts)
+
+    def _working_day(self, ds: DayState, d: dt.date, i: int, rng) -> list[Lines]:
+        """A working day: the business events' lines, the profile's practices, and counter
+        consultations filling the day up to the city's volume."""
+        prof = self.profile
         dn = np.datetime64(d, "D")
-        if i is not None:
-            # 住基 changes of the day: new addresses take effect
-            ev, arr = self.juki[i]
-            moved = ev[self.tenkyo[ev]]
-            if len(moved):
-                self.addr = self.addr.scatter(moved, self.new_addr.gather(moved))
-            parts.append(self._filings(ds, dn, rng))
-            parts.append(self._reviews(ds, dn, rng))
-            parts.append(self._entries(ds, dn, rng))
-            parts.append(self._batch_prints(ds, dn, rng))
-            parts.append(self._juki(ds, ev, arr, rng))
-            n_so_far = sum(len(p.sec) for p in parts)
-            parts.append(self._search(ds, rng))
-            parts.append(self._night(ds, rng, weekend=False))
-            if rng.random() < 0.3:
-                parts.append(self._maintenance(ds, rng, 18 * 3600, 21 * 3600))
-            rest = self.target - n_so_far - sum(len(p.sec) for p in parts[-3:])
-            parts.append(self._consult(ds, max(0, rest), rng))
-        elif d.weekday() == 5:
+        # 住基 changes of the day: new addresses take effect
+        ev, arr = self.juki[i]
+        moved = ev[self.tenkyo[ev]]
+        if len(moved):
+            self.addr = self.addr.scatter(moved, self.new_addr.gather(moved))
+        parts = [
+            self._filings(ds, dn, rng),
+            self._reviews(ds, dn, rng),
+            self._entries(ds, dn, rng),
+            self._batch_prints(ds, dn, rng),
+            self._juki(ds, ev, arr, rng),
+            self._search(ds, rng),
+            self._night(ds, rng, weekend=False),
+        ]
+        if rng.random() < 0.3:
+            parts.append(self._maintenance(ds, rng, 18 * 3600, 21 * 3600))
+        # the profile's practices draw from their own streams (the standard city is unchanged)
+        prng = stream(self.seed, "practice", d.isoformat())
+        if prof.worklist:
+            parts.append(practice.worklist(prof, ds, self.first_insured, prng))
+        if prof.supervisory:
+            fl = (self.fl_day, self.fl_office, self.fl_sidx, self.fl_pidx)
+            parts.append(practice.supervisory(prof, ds, dn, fl, prng))
+        if prof.contractor_daily:
+            parts.append(practice.contractor_daily(prof, ds, prng))
+        rest = self.target - sum(len(p.sec) for p in parts)
+        parts.append(self._consult(ds, max(0, rest), rng))
+        return parts
+
+    def _closed_day(self, ds: DayState, d: dt.date, rng) -> list[Lines]:
+        """A weekend or holiday: night batches, monthly maintenance, 休日開庁 counters."""
+        prof = self.profile
+        parts = []
+        if d.weekday() == 5:
             parts.append(self._night(ds, rng, weekend=True))
             if d.day <= 7:
                 parts.append(self._maintenance(ds, rng, 9 * 3600, 15 * 3600))
         else:
             parts.append(self._night(ds, rng, weekend=True, few=True))
-        if self.misuse is not None:
-            parts.append(self.misuse.lines_for(d, ds))
-        return Lines.concat(parts)
+        prng = stream(self.seed, "practice", d.isoformat())
+        if practice.weekend_open(prof, d):
+            pool = ds.pool(list(prof.weekend_offices))
+            share = len(pool) / max(1, len(ds.pool(list(OFFICE_DEPTS))))
+            n = int(self.target * share * prof.weekend_volume)
+            parts.append(self._consult(ds, n, prng, pool=pool, window=(9.0, 7.5), overtime=False))
+        if prof.contractor_daily:
+            parts.append(practice.contractor_daily(prof, ds, prng))
+        return parts
 
     def _filings(self, ds: DayState, dn, rng) -> Lines:
         idx = np.flatnonzero(self.fl_day == dn)
@@ -398,8 +456,13 @@ class AccessLog:
             ]
         )
 
-    def _consult(self, ds: DayState, n_lines: int, rng) -> Lines:
-        pool = ds.pool(list(OFFICE_DEPTS))
+    def _consult(
+        self, ds: DayState, n_lines: int, rng, *, pool=None, window=(8.5, 8.8), overtime=True
+    ) -> Lines:
+        """Counter and telephone consultations: short sessions on one person each, mostly of
+        the office's ward (`window`: first hour and length in hours of the opening time)."""
+        if pool is None:
+            pool = ds.pool(list(OFFICE_DEPTS))
         if n_lines <= 0 or len(pool) == 0:
             return Lines.concat([])
         mean_len = 4.0
@@ -423,7 +486,9 @@ class AccessLog:
             pick_p = p[(u[m] * len(p)).astype(np.int64)]
             subj[m] = np.where(use_pen[m], pick_p, pick_a)
         length = np.minimum(1 + rng.poisson(mean_len - 1, n_s), 14)
-        start = (8.5 * 3600 + rng.beta(2.0, 2.0, n_s) * 8.8 * 3600).astype(np.int64)
+        start = (window[0] * 3600 + rng.beta(2.0, 2.0, n_s) * window[1] * 3600).astype(np.int64)
+        if overtime:
+            start = practice.overtime_starts(self.profile, ds, st, start, rng)
         shori = np.where(rng.random(n_s) < 0.4, "02", "03")
         # expand sessions into lines
         sess = np.repeat(np.arange(n_s), length)

@@ -17,6 +17,7 @@ from . import filings as filings_mod
 from . import misuse as misuse_mod
 from . import pension as pension_mod
 from . import people as people_mod
+from . import profiles as profiles_mod
 from . import staff as staff_mod
 from .calendar import INITIAL, START, Calendar
 from .eras import era
@@ -48,6 +49,8 @@ def generate_city(
     seed: int = 1,
     misuse: bool = False,
     bad_input: bool = False,
+    profile: str = "standard",
+    staff: int | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> dict:
     """Write every extract of the raw interface into `out` and the ground truth into
@@ -57,14 +60,22 @@ def generate_city(
         raise UserError(
             "--persons must be at least 200 (a city needs households, staff and filings)"
         )
-    _check_target(out, persons=persons, days=days, seed=seed, misuse=misuse, bad_input=bad_input)
+    if staff is not None and not 20 <= staff <= 1000:
+        raise UserError("--staff must be between 20 and 1000 accounts")
+    prof = profiles_mod.get(profile)
+    options = _options(misuse, bad_input, prof.name, staff)
+    _check_target(out, persons=persons, days=days, seed=seed, options=options)
     cal = Calendar.build(days)
     say = progress or (lambda _m: None)
-    say(f"generate: city of {persons} 宛名, {days} working days {START} .. {cal.end}, seed {seed}")
+    say(
+        f"generate: city of {persons} 宛名, {days} working days {START} .. {cal.end}, seed {seed}, "
+        f"profile {prof.name}"
+    )
 
     people = people_mod.build(seed, persons, cal, say)
     pension = pension_mod.build(seed, people, cal, say)
-    staff = staff_mod.build(seed, persons, people, cal, say)
+    n_staff = staff
+    staff = staff_mod.build(seed, persons, people, cal, say, n_staff=n_staff, profile=prof)
     fl = filings_mod.build(
         seed, persons, people, pension, staff, cal, bad_input=bad_input, progress=say
     )
@@ -123,9 +134,19 @@ def generate_city(
         say("generate: staff, jinji_ido, terminal, teikyo_iten, jps_kekka written")
 
         # ---------------------------------------------------------------- access logs (streamed)
-        plan = misuse_mod.plan(seed, people, staff, cal, say) if misuse else None
+        plan = misuse_mod.plan(seed, people, staff, cal, say, profile=prof) if misuse else None
         log = access.AccessLog(
-            seed, persons, people, pension.kihon["pidx"].to_numpy(), staff, fl, cal, plan
+            seed,
+            persons,
+            people,
+            pension.kihon["pidx"].to_numpy(),
+            staff,
+            fl,
+            cal,
+            plan,
+            profile=prof,
+            shikaku=pension.shikaku,
+            target=_daily_lines(persons, staff, n_staff),
         )
         misuse_rows: list[pl.DataFrame] = []
         n_lines = 0
@@ -168,7 +189,8 @@ def generate_city(
             "start_date": START.isoformat(),
             "end_date": cal.end.isoformat(),
             "initial_extract_date": INITIAL.isoformat(),
-            "options": {"misuse": bool(misuse), "bad_input": bool(bad_input)},
+            "options": options,
+            "profile": prof.options(),
             "reconciliation_window_days": filings_mod.WINDOW,
             "counts": {
                 "atena_records": people.n,
@@ -202,8 +224,7 @@ def _check_target(out: Path, **args) -> None:
             m.get("persons") == args["persons"]
             and m.get("days") == args["days"]
             and m.get("seed") == args["seed"]
-            and m.get("options")
-            == {"misuse": bool(args["misuse"]), "bad_input": bool(args["bad_input"])}
+            and m.get("options") == args["options"]
         )
         if same:
             return
@@ -211,6 +232,24 @@ def _check_target(out: Path, **args) -> None:
         f"{out} is not empty and holds no city generated with these arguments: generate into a "
         "new or empty folder"
     )
+
+
+def _options(misuse: bool, bad_input: bool, profile: str, staff: int | None) -> dict:
+    """The generation options as the manifest records them."""
+    opts: dict = {"misuse": bool(misuse), "bad_input": bool(bad_input), "profile": profile}
+    if staff is not None:
+        opts["staff"] = int(staff)
+    return opts
+
+
+def _daily_lines(persons: int, staff, n_staff: int | None) -> int:
+    """Access-log lines of a working day: 7% of the 宛名 count, and with an explicit staff count
+    at least 40 per office account (a large office in a small city works as much as its size)."""
+    base = max(60, int(persons * 0.07))
+    if n_staff is None:
+        return base
+    office = int(staff.staff["home_dept"].is_in(list(staff_mod.OFFICE_DEPTS)).sum())
+    return max(base, 40 * office)
 
 
 # -------------------------------------------------------------------- change extract writing
@@ -529,19 +568,25 @@ class _Bystanders:
 
 # -------------------------------------------------------------------- truth helpers
 def _misuse_truth(plan, parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """One row per misuse line: its episode, scenario, member and the episode's first day."""
     schema = {
         "log_id": pl.String,
         "episode_id": pl.String,
         "scenario": pl.String,
         "staff_id": pl.String,
+        "episode_start": pl.String,
     }
     if plan is None or not parts:
         return pl.DataFrame(schema=schema)
     df = pl.concat(parts)
-    eps = plan.episodes
+    eps = plan.episodes.select(
+        "episode", "episode_id", "scenario", pl.col("start").dt.strftime("%Y-%m-%d")
+    )
     return (
-        df.join(eps.select("episode", "episode_id", "scenario"), on="episode", how="left")
-        .select("log_id", "episode_id", "scenario", "staff_id")
+        df.join(eps, on="episode", how="left")
+        .select(
+            "log_id", "episode_id", "scenario", "staff_id", pl.col("start").alias("episode_start")
+        )
         .sort("log_id")
     )
 

@@ -14,6 +14,7 @@ import polars as pl
 from . import vocab
 from .calendar import INITIAL, START, Calendar, is_working_day
 from .people import EV_NONE, G_RES, People, age_on
+from .profiles import STANDARD, Profile
 from .rng import stream
 
 OFFICE_DEPTS = ("H00",) + tuple(f"K{i:02d}" for i in range(1, 11)) + ("S01", "S02", "S03")
@@ -66,9 +67,25 @@ def _alloc(total: int, weights: np.ndarray) -> np.ndarray:
     return base + 1
 
 
-def build(seed: int, persons: int, people: People, cal: Calendar, progress=None) -> Staff:
+def staff_count(persons: int, n_staff: int | None = None) -> int:
+    """Accounts at the start: `n_staff` when given, else one per 3,500 宛名 (20 .. 500)."""
+    if n_staff is not None:
+        return int(n_staff)
+    return int(min(500, max(20, round(persons / 3500))))
+
+
+def build(
+    seed: int,
+    persons: int,
+    people: People,
+    cal: Calendar,
+    progress=None,
+    *,
+    n_staff: int | None = None,
+    profile: Profile = STANDARD,
+) -> Staff:
     rng = stream(seed, "staff")
-    n_target = int(min(500, max(20, round(persons / 3500))))
+    n_target = staff_count(persons, n_staff)
     ward_w = np.array([w[2] for w in vocab.WARDS])
     w = np.concatenate([[0.12], 0.65 * ward_w / ward_w.sum(), [0.03, 0.03, 0.03], [0.05, 0.02]])
     counts = _alloc(n_target, w)
@@ -173,6 +190,7 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
             e = mid_date()
             r = e + dt.timedelta(days=int(rng.integers(20, 61)))
             leave.append((i, e, r))
+    kk = _mid_moves(profile, cal, rng, n0, take, dept0, moves, role, dsize)
 
     # new accounts
     new_dept = [h[1] for h in hires]
@@ -254,6 +272,11 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
         if s in moves:
             add(s, f0, april, d0, "1", None, True)
             f0, d0 = april, moves[s]
+        if s in kk:
+            e, to = kk[s]
+            add(s, f0, e, d0, "1", None, True)
+            add(s, e, end_excl, to, "1", None, True)
+            continue
         if s in on_leave:
             e, r = on_leave[s]
             add(s, f0, e, d0, "1", None, True)
@@ -276,16 +299,98 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
     ).with_columns(pl.col("p_to").clip(upper_bound=end_excl))
     periods = periods.filter(pl.col("p_from") < pl.col("p_to"))
 
-    # -------------------------------------------------- 人事異動 events
-    ji = []
     sid = staff["staff_id"].to_list()
+    jinji = _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end)
+
+    leavers = pl.DataFrame(
+        [(s, kind, e, susp, dept_from) for s, kind, e, susp, dept_from, _ in rows],
+        schema={
+            "sidx": pl.Int64,
+            "kind": pl.String,
+            "effective": pl.Date,
+            "suspend": pl.Date,
+            "dept": pl.String,
+        },
+        orient="row",
+    )
+
+    terminals, ledger_dates = _terminals(periods, cal, rng)
+    if progress:
+        progress(
+            f"generate: {n_all} staff accounts ({n0} at start), {jinji.height} 人事異動, "
+            f"{terminals.height} terminals"
+        )
+    return Staff(
+        staff=staff,
+        periods=periods,
+        jinji=jinji,
+        terminals=terminals,
+        ledger_dates=ledger_dates,
+        leavers=leavers,
+    )
+
+
+def _terminals(periods: pl.DataFrame, cal: Calendar, rng) -> tuple[pl.DataFrame, list[dt.date]]:
+    """The terminal ledger: about 0.8 terminals per member of each department, some replaced
+    on 04-01 and then every ~3 months; returns the terminals and the ledger's delivery dates."""
+    max_size = periods.group_by("dept").agg(pl.col("sidx").n_unique().alias("n")).sort("dept")
+    size = dict(zip(max_size["dept"].to_list(), max_size["n"].to_list(), strict=True))
+    trows = []
+    tno = 0
+    for d in DEPTS:
+        k = max(2, int(np.ceil(size.get(d, 1) * 0.8)) + 1)
+        for _ in range(k):
+            tno += 1
+            vf = dt.date(2019, 4, 1) + dt.timedelta(days=int(rng.integers(0, 2000)))
+            trows.append(
+                (f"T{tno:04d}", d if d in OFFICE_DEPTS else "H00", d, min(vf, INITIAL), None)
+            )
+    # replacements: some on 04-01, then every ~3 months
+    change_dates = [START] + [
+        d for d in cal.activity if d.day <= 7 and d.month in (7, 10, 1) and d.weekday() == 0
+    ]
+    change_dates = sorted({d for d in change_dates if d <= cal.end})
+    ledger_dates = [INITIAL]
+    for c in change_dates:
+        live = [i for i, t in enumerate(trows) if t[4] is None and t[3] < c]
+        k = max(1, len(live) // 20)
+        for i in rng.permutation(live)[:k]:
+            t = trows[int(i)]
+            trows[int(i)] = (t[0], t[1], t[2], t[3], c - dt.timedelta(days=1))
+            tno += 1
+            trows.append((f"T{tno:04d}", t[1], t[2], c, None))
+        ledger_dates.append(c)
+    terminals = pl.DataFrame(
+        trows,
+        schema={
+            "terminal_id": pl.String,
+            "office_code": pl.String,
+            "dept_code": pl.String,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },
+        orient="row",
+    )
+    return terminals, ledger_dates
+
+
+def _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end) -> pl.DataFrame:
+    """人事異動 events of the departures, hires, moves (転出 + 転入 the same day) and leave, with
+    the date each is delivered."""
+    ji = []
     for s, kind, e, _susp, dept_from, _ in rows:
         ji.append((sid[s], e, "4" if kind == "retire" else "3", dept_from, ""))
     for k, (e, dept, kind) in enumerate(hires):
         s = n0 + k
         ji.append((sid[s], e, kind, "", dept))
+    # a move between two departments of §4: 転出 (3) and 転入 (2), same day, both depts filled
     for s, to in moves.items():
+        ji.append((sid[s], april, "3", dept0[s], to))
         ji.append((sid[s], april, "2", dept0[s], to))
+    for s, (e, to) in kk.items():
+        frm = moves.get(s, dept0[s])
+        ji.append((sid[s], e, "3", frm, to))
+        ji.append((sid[s], e, "2", frm, to))
     for s, e, r in leave:
         ji.append((sid[s], e, "5", dept0[s] if s not in moves else moves[s], ""))
         if r <= end:
@@ -315,70 +420,24 @@ def build(seed: int, persons: int, people: People, cal: Calendar, progress=None)
         .sort("deliver", "effective_date", "staff_id", "ido_type")
     )
 
-    leavers = pl.DataFrame(
-        [(s, kind, e, susp, dept_from) for s, kind, e, susp, dept_from, _ in rows],
-        schema={
-            "sidx": pl.Int64,
-            "kind": pl.String,
-            "effective": pl.Date,
-            "suspend": pl.Date,
-            "dept": pl.String,
-        },
-        orient="row",
-    )
+    return jinji
 
-    # -------------------------------------------------- terminals
-    max_size = periods.group_by("dept").agg(pl.col("sidx").n_unique().alias("n")).sort("dept")
-    size = dict(zip(max_size["dept"].to_list(), max_size["n"].to_list(), strict=True))
-    trows = []
-    tno = 0
-    for d in DEPTS:
-        k = max(2, int(np.ceil(size.get(d, 1) * 0.8)) + 1)
-        for _ in range(k):
-            tno += 1
-            vf = dt.date(2019, 4, 1) + dt.timedelta(days=int(rng.integers(0, 2000)))
-            trows.append(
-                (f"T{tno:04d}", d if d in OFFICE_DEPTS else "H00", d, min(vf, INITIAL), None)
-            )
-    # replacements: some on 04-01, then every ~3 months
-    change_dates = [START] + [
-        d for d in cal.activity if d.day <= 7 and d.month in (7, 10, 1) and d.weekday() == 0
-    ]
-    change_dates = sorted({d for d in change_dates if d <= end})
-    ledger_dates = [INITIAL]
-    for c in change_dates:
-        live = [i for i, t in enumerate(trows) if t[4] is None and t[3] < c]
-        k = max(1, len(live) // 20)
-        for i in rng.permutation(live)[:k]:
-            t = trows[int(i)]
-            trows[int(i)] = (t[0], t[1], t[2], t[3], c - dt.timedelta(days=1))
-            tno += 1
-            trows.append((f"T{tno:04d}", t[1], t[2], c, None))
-        ledger_dates.append(c)
-    terminals = pl.DataFrame(
-        trows,
-        schema={
-            "terminal_id": pl.String,
-            "office_code": pl.String,
-            "dept_code": pl.String,
-            "valid_from": pl.Date,
-            "valid_to": pl.Date,
-        },
-        orient="row",
-    )
-    if progress:
-        progress(
-            f"generate: {n_all} staff accounts ({n0} at start), {jinji.height} 人事異動, "
-            f"{terminals.height} terminals"
-        )
-    return Staff(
-        staff=staff,
-        periods=periods,
-        jinji=jinji,
-        terminals=terminals,
-        ledger_dates=ledger_dates,
-        leavers=leavers,
-    )
+
+def _mid_moves(profile: Profile, cal: Calendar, rng, n0, take, dept0, moves, role, dsize):
+    """Mid-period moves between two office departments of §4 (profile.kk_transfers): sidx ->
+    (effective date, new dept). The member keeps working, in the new department from that day."""
+    kk: dict[int, tuple[dt.date, str]] = {}
+    if profile.kk_transfers <= 0 or cal.days < 10:
+        return kk
+    n_kk = max(2, int(round(n0 * profile.kk_transfers)))
+    days = list(cal.activity[3:-2]) or list(cal.activity)
+    wards = [d for d in OFFICE_DEPTS if d != "H00"]
+    for i in take(n_kk, lambda i: role[i] != "3"):
+        frm = moves.get(i, dept0[i])
+        choices = [d for d in wards if d != frm]
+        to = choices[int(rng.integers(0, len(choices)))]
+        kk[i] = (days[int(rng.integers(0, len(days)))], to)
+    return kk
 
 
 def _next_working(d: dt.date) -> dt.date:
