@@ -67,7 +67,8 @@
       with kojin_no in its name other than those flags;
     - a staging model read from outside staging must not be a base_ model and must not document a
       kojin_no column (it is the place where the number is dropped);
-    - nothing outside staging reads a source directly. -#}
+    - nothing outside staging reads a source directly, except a source our own pipeline produces
+      from the warehouse (meta produced_by, e.g. the scoring step's output). -#}
 {% macro governance_kojin_no_lineage_problems() %}
     {%- set problems = [] -%}
     {%- if execute -%}
@@ -92,7 +93,9 @@
                     {%- endfor -%}
                 {%- endif -%}
                 {%- for parent in current.depends_on.nodes -%}
-                    {%- if parent.startswith('source.') and not in_staging -%}
+                    {%- set src = graph.sources.get(parent) if parent.startswith('source.') else none -%}
+                    {%- set produced = src is not none and ((src.meta or {}).get('produced_by') or (src.source_meta or {}).get('produced_by')) -%}
+                    {%- if parent.startswith('source.') and not in_staging and not produced -%}
                         {%- do problems.append([node.name, '', current.name ~ ' reads the source ' ~ parent ~ ' directly (only staging reads sources)']) -%}
                     {%- endif -%}
                     {%- set pnode = nodes.get(parent) -%}

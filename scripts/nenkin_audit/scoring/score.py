@@ -147,8 +147,12 @@ def _window_first_alerts(df: pl.DataFrame, keys: list[str], level: pl.Expr, wind
 
 
 def _pair_window_units(con: duckdb.DuckDBPyConnection, days: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Per member × person and day with an unexplained look: the days with such looks in the
+    trailing window, judged against the city's distribution of that count among all unexplained
+    member × person days of the same stratum (the person inside or outside the office's area)."""
     pairs = con.sql(
-        "select staff_id, atena_no, access_date from intermediate.int_audit__staff_subject_days"
+        "select staff_id, atena_no, access_date, is_out_of_area "
+        "from intermediate.int_audit__staff_subject_days"
     ).pl().sort(["staff_id", "atena_no", "access_date"])
     if pairs.is_empty():
         return pairs.with_columns(
@@ -156,13 +160,33 @@ def _pair_window_units(con: duckdb.DuckDBPyConnection, days: pl.DataFrame, windo
         )
     rolled = pairs.with_columns(one=pl.lit(1)).rolling(
         index_column="access_date", period=f"{window}d", group_by=["staff_id", "atena_no"]
-    ).agg(pl.col("one").sum().alias("window_days"), pl.col("access_date").min().alias("period_from"))
-    total = int(days["unexplained_subjects"].sum())
-    w = rolled["window_days"].to_numpy()
-    return rolled.with_columns(s=pl.Series(np.where(w > 1, empirical_surprise(w, w, total), 0.0)))
+    ).agg(
+        pl.col("one").sum().alias("window_days"),
+        pl.col("access_date").min().alias("period_from"),
+        pl.col("is_out_of_area").last().alias("is_out_of_area"),
+    )
+    # the population is the pairs, each once at its largest window: a series must not make
+    # itself normal by filling the tail with its own days
+    rolled = rolled.with_columns(
+        is_out_of_area=pl.col("is_out_of_area").fill_null(False),
+        pair_max=pl.col("window_days").max().over(["staff_id", "atena_no"]),
+    )
+    peaks = rolled.unique(["staff_id", "atena_no"])
+    out_pairs = int(days["out_of_area_subjects"].sum())
+    totals = {True: out_pairs, False: int(days["unexplained_subjects"].sum()) - out_pairs}
+    s = np.zeros(rolled.height)
+    for stratum, total in totals.items():
+        idx = (rolled["is_out_of_area"] == stratum).to_numpy()
+        population = peaks.filter(pl.col("is_out_of_area") == stratum)["pair_max"].to_numpy()
+        w = rolled["window_days"].to_numpy()[idx]
+        s[idx] = np.where(w > 1, empirical_surprise(w, population, total), 0.0)
+    return rolled.with_columns(s=pl.Series(s))
 
 
-def _staff_window_units(days: pl.DataFrame, signal: Signal, window: int) -> pl.DataFrame:
+def _staff_window_units(days: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Per member and day: unexplained looks outside the office's area summed over the trailing
+    window, against the peer group's rate summed over the same days (the member's own history
+    would already hold the series)."""
     col = "out_of_area_subjects"
     rolled = (
         days.select("staff_id", "access_date", col, f"peer_{col}")
@@ -231,8 +255,15 @@ def _cases_for_mode(
         unit_counts["subject_day"] = subject_days.group_by("access_date").agg(
             pl.len().cast(pl.Float64).alias("n")
         )
-        unit_counts["pair_window"] = days.group_by("access_date").agg(
-            pl.col("unexplained_subjects").sum().cast(pl.Float64).alias("n")
+        # member × person pairs, apart inside and outside the office's area (two families)
+        unit_counts["pair_window_local"] = days.group_by("access_date").agg(
+            (pl.col("unexplained_subjects") - pl.col("out_of_area_subjects"))
+            .sum()
+            .cast(pl.Float64)
+            .alias("n")
+        )
+        unit_counts["pair_window_out_of_area"] = days.group_by("access_date").agg(
+            pl.col("out_of_area_subjects").sum().cast(pl.Float64).alias("n")
         )
         unit_counts["staff_window"] = unit_counts["staff_day"]
     alpha = settings.false_alarms_per_day / len(unit_counts)
@@ -282,14 +313,18 @@ def _cases_for_mode(
                         "departure_lag_days": None,
                     }
                 )
-        for scope, frame, keys, code in (
-            ("pair_window", pair_units, ["staff_id", "atena_no"], "B_REPEAT_SUBJECT"),
-            ("staff_window", window_units, ["staff_id"], "B_SLOW_SERIES"),
+        local = pl.col("is_out_of_area").not_()
+        for scope, frame, keys, code, family in (
+            ("pair_window", pair_units.filter(local), ["staff_id", "atena_no"],
+             "B_REPEAT_SUBJECT", "pair_window_local"),
+            ("pair_window", pair_units.filter(~local), ["staff_id", "atena_no"],
+             "B_REPEAT_SUBJECT", "pair_window_out_of_area"),
+            ("staff_window", window_units, ["staff_id"], "B_SLOW_SERIES", "staff_window"),
         ):
             lv = pl.col("access_date").replace_strict(
-                levels[scope], default=np.inf, return_dtype=pl.Float64
+                levels[family], default=np.inf, return_dtype=pl.Float64
             )
-            for row in _window_first_alerts(frame, keys, lv, settings.baseline_days).iter_rows(
+            for row in _window_first_alerts(frame, keys, lv, settings.series_days).iter_rows(
                 named=True
             ):
                 rows.append(
@@ -399,9 +434,8 @@ def score_warehouse(
         days, cols = _staff_day_surprises(days, signals, settings)
         days, model_info = _model_surprise(days, cols, settings, model_store)
         subject_days = _subject_day_units(con)
-        pair_units = _pair_window_units(con, days, settings.baseline_days)
-        slow = next(s for s in signals if s.scope == "staff_window")
-        window_units = _staff_window_units(days, slow, settings.baseline_days)
+        pair_units = _pair_window_units(con, days, settings.series_days)
+        window_units = _staff_window_units(days, settings.series_days)
         say(f"scoring: {days.height} staff-days, {subject_days.height} person-days judged")
         cases = pl.concat(
             [

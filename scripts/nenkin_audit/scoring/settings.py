@@ -15,6 +15,7 @@ from ..home import project_dir
 @dataclass(frozen=True)
 class Settings:
     baseline_days: int
+    series_days: int
     office_weekday_days: int
     peer_prior_days: float
     false_alarms_per_day: float
@@ -28,6 +29,7 @@ class Settings:
             v = yaml.safe_load(fh)["vars"]
         return cls(
             baseline_days=int(v["audit_baseline_days"]),
+            series_days=int(v["audit_series_days"]),
             office_weekday_days=int(v["audit_office_weekday_days"]),
             peer_prior_days=float(v["audit_peer_prior_days"]),
             false_alarms_per_day=float(v["audit_false_alarms_per_day"]),
