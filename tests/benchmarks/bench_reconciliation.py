@@ -167,6 +167,9 @@ def test_reconciliation_benchmark(tmp_path: Path) -> None:
     )
     assert result["rows"]["filings"] > 0
     assert result["rows"]["fct_reconciliation_rows"] >= result["rows"]["filings"]
+    truth = result["truth"]
+    if truth is not None:
+        assert truth["missing"] == truth["extra"] == 0, truth
 
 
 def main(argv: list[str] | None = None) -> int:
