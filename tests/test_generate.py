@@ -27,6 +27,7 @@ from nenkin_audit.formats import (
 from nenkin_audit.generate import check, generate_city
 from nenkin_audit.generate.calendar import START, Calendar, is_working_day
 from nenkin_audit.generate.eras import era, iso
+from nenkin_audit.generate.filings import MAX_SHIFT, WINDOW
 from nenkin_audit.generate.misuse import SCENARIOS as MISUSE_SCENARIOS
 from nenkin_audit.generate.vocab import (
     FEMALE_GIVEN,
@@ -389,6 +390,18 @@ def test_every_reconciliation_status_occurs(clean) -> None:
         "duplicate_result",
     }
     assert any(r["mismatch_fields"] == "taisho_date" for r in rows)
+    # a JPS target date moved beyond the window (up to a year) is still that filing's result
+    far = [int(r["taisho_date_shift_days"]) for r in rows if r["taisho_date_shift_days"]]
+    assert any(abs(d) > WINDOW for d in far) and max(abs(d) for d in far) <= MAX_SHIFT
+    assert all(
+        (r["taisho_date_shift_days"] != "") == (r["status"] in ("matched", "mismatched"))
+        for r in rows
+    )
+    assert all(
+        ("taisho_date" in r["mismatch_fields"]) == (r["taisho_date_shift_days"] != "0")
+        for r in rows
+        if r["status"] in ("matched", "mismatched")
+    )
     assert any(r["status"] == "pending" and r["list_id"] for r in rows), "a 保留 row carried"
     assert all(bool(r["mismatch_fields"]) == (r["status"] == "mismatched") for r in rows)
 

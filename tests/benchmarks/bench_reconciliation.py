@@ -4,7 +4,9 @@ suppressed aggregates) at city scale.
 A city is generated (`nenkin_audit.generate.generate_city`, default 1,400,000 persons and 245
 working days, raw interface §5), loaded, and everything upstream of the filings models is built
 (untimed). Then the filings models are built and tested, timed, and dbt's own per-model times
-are recorded. Writes `bench-results/reconciliation.json`.
+are recorded. When the generator's truth is beside the inbox (`inbox_truth/`), the agreement of
+fct_reconciliation with it is measured too, with the target-date shifts beyond the window.
+Writes `bench-results/reconciliation.json`.
 
     python -m pytest tests/benchmarks/bench_reconciliation.py -m benchmark
     python tests/benchmarks/bench_reconciliation.py --persons 200000 --days 60
@@ -17,6 +19,7 @@ generation and loading are skipped."""
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
@@ -24,12 +27,14 @@ import platform
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from nenkin_audit.dbt_build import run_dbt
+from nenkin_audit.generate.filings import WINDOW
 from nenkin_audit.home import Home
 from nenkin_audit.keys import ensure_demo_key
 from nenkin_audit.loader import load_inbox
@@ -37,6 +42,7 @@ from nenkin_audit.loader import load_inbox
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench-results" / "reconciliation.json"
 FILINGS = ["path:models/intermediate/filings", "path:models/marts/filings"]
+KEY = ("uketsuke_no", "list_id", "row_no", "status", "mismatch_fields", "taisho_date_shift_days")
 
 
 def _timed(home: Home, args: list[str], key: Path) -> float:
@@ -52,6 +58,35 @@ def _model_times(home: Home) -> dict[str, float]:
         r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
         for r in results["results"]
         if r["unique_id"].startswith("model.")
+    }
+
+
+def agreement_with_truth(con: duckdb.DuckDBPyConnection, truth_csv: Path) -> dict:
+    """fct_reconciliation against the generator's truth on KEY: rows, agreement, and how many
+    results JPS moved beyond the window (truth and built)."""
+    with open(truth_csv, newline="", encoding="utf-8") as fh:
+        truth = Counter(tuple(r[k] for k in KEY) for r in csv.DictReader(fh))
+    built = Counter(
+        tuple("" if v is None else str(v) for v in row)
+        for row in con.sql(f"select {', '.join(KEY)} from marts.fct_reconciliation").fetchall()
+    )
+    missing = sum((truth - built).values())
+    extra = sum((built - truth).values())
+    n_truth = sum(truth.values())
+
+    def beyond(rows: Counter) -> list[int]:
+        return [int(k[5]) for k in rows.elements() if k[5] and abs(int(k[5])) > WINDOW]
+
+    shifts = beyond(truth)
+    return {
+        "truth_rows": n_truth,
+        "built_rows": sum(built.values()),
+        "missing": missing,
+        "extra": extra,
+        "agreement_pct": round(100 * (1 - missing / n_truth), 4) if n_truth else None,
+        "shifted_beyond_window_truth": len(shifts),
+        "shifted_beyond_window_built": len(beyond(built)),
+        "largest_shift_days": max((abs(d) for d in shifts), default=None),
     }
 
 
@@ -92,6 +127,8 @@ def run_benchmark(
     statuses = dict(
         con.sql("select status, count(*) from marts.fct_reconciliation group by status").fetchall()
     )
+    truth_csv = workdir / "inbox_truth" / "reconciliation.csv"
+    truth = agreement_with_truth(con, truth_csv) if truth_csv.is_file() else None
     con.close()
     result = {
         "benchmark": "reconciliation",
@@ -110,6 +147,7 @@ def run_benchmark(
         "model_seconds": per_model,
         "rows": sizes,
         "statuses": statuses,
+        "truth": truth,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -129,6 +167,9 @@ def test_reconciliation_benchmark(tmp_path: Path) -> None:
     )
     assert result["rows"]["filings"] > 0
     assert result["rows"]["fct_reconciliation_rows"] >= result["rows"]["filings"]
+    truth = result["truth"]
+    if truth is not None:
+        assert truth["missing"] == truth["extra"] == 0, truth
 
 
 def main(argv: list[str] | None = None) -> int:

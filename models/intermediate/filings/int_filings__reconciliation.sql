@@ -5,7 +5,7 @@
     Restricted (kiso_nenkin_no): the public fct_reconciliation selects from it.
 -#}
 {%- set window_days = var('reconciliation_window_days') -%}
-{#- A row's nearest candidate filing (contract F step 5, also used by steps 6 and 8): smallest
+{#- A row's nearest candidate filing (contract F step 5, also used by steps 7 and 9): smallest
     |Δ taisho_date|, then the later 進達, then the smaller 受付番号. -#}
 {%- set nearest_candidate_first = "c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc" -%}
 
@@ -160,7 +160,7 @@ stage2_kept as (
     where choice_rank = 1
 ),
 
-pairs as (
+stage12_pairs as (
     select
         list_id,
         row_no,
@@ -179,8 +179,91 @@ pairs as (
     where keep_rank = 1
 ),
 
--- step 6: final rows left unpaired: duplicate_result when they have any candidate (the filing
--- named is the candidate that already has a final row, else the nearest), else unmatched_result
+-- step 6: each final row still unpaired whose person and type have exactly one open filing
+-- (forwarded by the list date, no final row from steps 4-5) belongs to it at any distance of
+-- the target dates (no window); a filing picked by several rows keeps the first by
+-- (|Δ|, list_date, list_id, row_no)
+stage3_open as (
+    select
+        r.list_id,
+        r.row_no,
+        r.list_date,
+        f.uketsuke_no,
+        f.shintatsu_date,
+        abs(r.taisho_date - f.taisho_date) as delta_days,
+        count(*) over (partition by r.list_id, r.row_no) as open_filings
+    from results as r
+    inner join forwarded as f
+        on r.kiso_nenkin_no = f.kiso_nenkin_no
+            and r.todokede_shubetsu = f.todokede_shubetsu
+            and r.list_date >= f.shintatsu_date
+    left join stage12_pairs as paired_row
+        on r.list_id = paired_row.list_id
+            and r.row_no = paired_row.row_no
+    left join stage12_pairs as paired_filing
+        on f.uketsuke_no = paired_filing.uketsuke_no
+    where r.is_final
+        and paired_row.list_id is null
+        and paired_filing.uketsuke_no is null
+),
+
+stage3_only as (
+    select
+        list_id,
+        row_no,
+        uketsuke_no,
+        shintatsu_date,
+        delta_days,
+        row_number() over (
+            partition by uketsuke_no
+            order by delta_days asc nulls last, list_date asc, list_id asc, row_no asc
+        ) as keep_rank
+    from stage3_open
+    where open_filings = 1
+),
+
+pairs as (
+    select
+        list_id,
+        row_no,
+        uketsuke_no,
+        delta_days,
+        match_stage
+    from stage12_pairs
+    union all
+    select
+        list_id,
+        row_no,
+        uketsuke_no,
+        delta_days,
+        'only_open' as match_stage
+    from stage3_only
+    where keep_rank = 1
+),
+
+-- step 7: final rows left unpaired: duplicate_result when they have any candidate (within the
+-- window, or the only open filing of step 6 that another row took; the filing named is the
+-- candidate that already has a final row, else the nearest), else unmatched_result
+duplicate_candidates as (
+    select
+        list_id,
+        row_no,
+        uketsuke_no,
+        shintatsu_date,
+        delta_days
+    from candidates
+    where is_final
+    union
+    select
+        list_id,
+        row_no,
+        uketsuke_no,
+        shintatsu_date,
+        delta_days
+    from stage3_only
+    where keep_rank > 1
+),
+
 unpaired_final_choice as (
     select
         c.list_id,
@@ -193,14 +276,13 @@ unpaired_final_choice as (
                 case when filing_pair.uketsuke_no is not null then 0 else 1 end asc,
                 {{ nearest_candidate_first }}
         ) as choice_rank
-    from candidates as c
+    from duplicate_candidates as c
     left join pairs as row_pair
         on c.list_id = row_pair.list_id
             and c.row_no = row_pair.row_no
     left join pairs as filing_pair
         on c.uketsuke_no = filing_pair.uketsuke_no
-    where c.is_final
-        and row_pair.list_id is null
+    where row_pair.list_id is null
 ),
 
 unpaired_finals as (
@@ -225,7 +307,7 @@ unpaired_finals as (
         and p.list_id is null
 ),
 
--- step 8: each 保留 row picks its nearest candidate among all forwarded filings
+-- step 9: each 保留 row picks its nearest candidate among all forwarded filings
 hold_choices as (
     select
         c.list_id,
@@ -289,7 +371,7 @@ duplicate_counts as (
     group by uketsuke_no
 ),
 
--- step 7: compare the filing with its final row, null-safe (null vs a value differs, two nulls
+-- step 8: compare the filing with its final row, null-safe (null vs a value differs, two nulls
 -- do not)
 filing_pairs as (
     select
@@ -298,6 +380,7 @@ filing_pairs as (
         p.row_no,
         p.match_stage,
         p.delta_days,
+        r.taisho_date - f.taisho_date as taisho_shift_days,
         r.kekka,
         coalesce(r.taisho_date <> f.taisho_date, false)
         or (r.taisho_date is null) <> (f.taisho_date is null) as differs_taisho_date,
@@ -314,7 +397,7 @@ filing_pairs as (
             and p.row_no = r.row_no
 ),
 
--- step 7 and the filing side of step 8: one row per filing
+-- step 8 and the filing side of step 9: one row per filing
 filing_rows as (
     select
         f.uketsuke_no,
@@ -343,6 +426,9 @@ filing_rows as (
             when h.list_id is not null then 'hold'
         end as match_stage,
         coalesce(p.delta_days, h.delta_days) as delta_days,
+        case
+            when p.list_id is not null and p.kekka <> '2' then p.taisho_shift_days
+        end as taisho_shift_days,
         f.kiso_nenkin_no,
         f.kiso_nenkin_no_source,
         coalesce(hc.hold_rows, 0) as hold_rows,
@@ -368,7 +454,8 @@ result_rows as (
         status,
         cast(null as varchar) as mismatch_fields,
         cast(null as varchar) as match_stage,
-        delta_days
+        delta_days,
+        cast(null as bigint) as taisho_shift_days
     from unpaired_finals
     union all
     select
@@ -378,7 +465,8 @@ result_rows as (
         'unmatched_result' as status,
         cast(null as varchar) as mismatch_fields,
         cast(null as varchar) as match_stage,
-        cast(null as bigint) as delta_days
+        cast(null as bigint) as delta_days,
+        cast(null as bigint) as taisho_shift_days
     from unmatched_holds
 ),
 
@@ -391,6 +479,7 @@ all_rows as (
         mismatch_fields,
         match_stage,
         delta_days,
+        taisho_shift_days,
         true as is_filing,
         kiso_nenkin_no,
         kiso_nenkin_no_source,
@@ -406,6 +495,7 @@ all_rows as (
         rr.mismatch_fields,
         rr.match_stage,
         rr.delta_days,
+        rr.taisho_shift_days,
         false as is_filing,
         r.kiso_nenkin_no,
         r.kiso_nenkin_no_source,
@@ -427,6 +517,7 @@ final as (
         a.is_filing,
         a.match_stage,
         a.delta_days,
+        a.taisho_shift_days,
         a.hold_rows,
         a.duplicate_rows,
         a.kiso_nenkin_no,

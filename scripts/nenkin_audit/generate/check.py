@@ -221,7 +221,8 @@ def _current(rows: list[dict], key: str) -> dict[str, dict]:
 
 # ---------------------------------------------------------------------- section F
 def reconcile(inbox: Path) -> list[tuple]:
-    """fct_reconciliation rows (uketsuke_no, list_id, row_no, status, mismatch_fields)."""
+    """fct_reconciliation rows (uketsuke_no, list_id, row_no, status, mismatch_fields,
+    taisho_date_shift_days)."""
     raw, _ = read_inbox(inbox)
     filings = _current(_valid(raw["todokede"], parse_todokede), "uketsuke_no")
     jps_by_key: dict[tuple, dict] = {}
@@ -243,14 +244,26 @@ def reconcile(inbox: Path) -> list[tuple]:
     out: list[tuple] = []
     cands = [f for f in filings.values() if f["torisage"] != "1" and f["shintatsu"] is not None]
 
-    def is_cand(f, r) -> bool:
+    def shift(f, r) -> int | None:
+        """JPS target date − the filing's, in days (None when either is missing)."""
+        if r["taisho"] is None or f["taisho"] is None:
+            return None
+        return (r["taisho"] - f["taisho"]).days
+
+    def distance(f, r) -> float:
+        d = shift(f, r)
+        return float("inf") if d is None else abs(d)
+
+    def same_person_type(f, r) -> bool:
         return (
             f["kiso"] is not None
             and f["kiso"] == r["kiso"]
             and f["type"] == r["type"]
             and f["shintatsu"] <= r["list_date"]
-            and abs((r["taisho"] - f["taisho"]).days) <= WINDOW
         )
+
+    def is_cand(f, r) -> bool:
+        return same_person_type(f, r) and distance(f, r) <= WINDOW
 
     def rkey(r):
         return (r["list_date"], r["list_id"], r["row_no"])
@@ -259,18 +272,14 @@ def reconcile(inbox: Path) -> list[tuple]:
         """Section F step 5: smallest |Δ taisho|, then the later 進達, then the smaller 受付番号."""
         return min(
             opts,
-            key=lambda f: (
-                abs((r["taisho"] - f["taisho"]).days),
-                -f["shintatsu"].toordinal(),
-                f["uketsuke_no"],
-            ),
+            key=lambda f: (distance(f, r), -f["shintatsu"].toordinal(), f["uketsuke_no"]),
         )
 
     finals = sorted([r for r in jps if r["kekka"] != "3"], key=rkey)
     holds = sorted([r for r in jps if r["kekka"] == "3"], key=rkey)
     paired: dict[str, dict] = {}  # uketsuke_no -> final row
     row_paired: set[tuple] = set()
-    # stage 1
+    # stage 1 (step 4)
     groups_r: dict[tuple, list] = defaultdict(list)
     for r in finals:
         groups_r[(r["kiso"], r["type"], r["taisho"])].append(r)
@@ -283,7 +292,7 @@ def reconcile(inbox: Path) -> list[tuple]:
             if r["kiso"] is not None and f["shintatsu"] <= r["list_date"]:
                 paired[f["uketsuke_no"]] = r
                 row_paired.add(rkey(r))
-    # stage 2
+    # stage 2 (step 5)
     picks: dict[str, list] = defaultdict(list)
     for r in finals:
         if rkey(r) in row_paired:
@@ -295,26 +304,45 @@ def reconcile(inbox: Path) -> list[tuple]:
         picks[best["uketsuke_no"]].append(r)
     for uk, rs in picks.items():
         f = filings[uk]
-        r = min(rs, key=lambda r: (abs((r["taisho"] - f["taisho"]).days), rkey(r)))
+        r = min(rs, key=lambda r: (distance(f, r), rkey(r)))
         paired[uk] = r
         row_paired.add(rkey(r))
-    # stage 6
+    # stage 3 (step 6): a row whose person and type have exactly one open filing (forwarded by
+    # the list date, no final row from stages 1-2) belongs to it at any distance
+    only: dict[str, list] = defaultdict(list)
     for r in finals:
         if rkey(r) in row_paired:
             continue
-        if not any(is_cand(f, r) for f in cands):
-            out.append((None, r["list_id"], r["row_no"], "unmatched_result", None))
+        opts = [f for f in cands if f["uketsuke_no"] not in paired and same_person_type(f, r)]
+        if len(opts) == 1:
+            only[opts[0]["uketsuke_no"]].append(r)
+    only_lost: dict[tuple, dict] = {}  # row key -> the open filing another row kept
+    for uk, rs in only.items():
+        f = filings[uk]
+        r = min(rs, key=lambda r: (distance(f, r), rkey(r)))
+        paired[uk] = r
+        row_paired.add(rkey(r))
+        only_lost.update({rkey(o): f for o in rs if o is not r})
+    # step 7
+    for r in finals:
+        if rkey(r) in row_paired:
+            continue
+        lost_to = only_lost.get(rkey(r))
+        if lost_to is None and not any(is_cand(f, r) for f in cands):
+            out.append((None, r["list_id"], r["row_no"], "unmatched_result", None, None))
             continue
         # the filing it duplicates: the nearest candidate that already has its final row
         had = [f for f in cands if f["uketsuke_no"] in paired and is_cand(f, r)]
+        if lost_to is not None and lost_to not in had:
+            had.append(lost_to)
         dup_of = nearest(r, had)["uketsuke_no"] if had else None
-        out.append((dup_of, r["list_id"], r["row_no"], "duplicate_result", None))
-    # stage 8
+        out.append((dup_of, r["list_id"], r["row_no"], "duplicate_result", None, None))
+    # step 9
     pending_hold: dict[str, dict] = {}
     for r in holds:
         opts = [f for f in cands if is_cand(f, r)]
         if not opts:
-            out.append((None, r["list_id"], r["row_no"], "unmatched_result", None))
+            out.append((None, r["list_id"], r["row_no"], "unmatched_result", None, None))
             continue
         best = nearest(r, opts)
         if best["uketsuke_no"] in paired:
@@ -325,13 +353,13 @@ def reconcile(inbox: Path) -> list[tuple]:
     # filings
     for uk, f in filings.items():
         if f["torisage"] == "1":
-            out.append((uk, None, None, "withdrawn", None))
+            out.append((uk, None, None, "withdrawn", None, None))
         elif f["shintatsu"] is None:
-            out.append((uk, None, None, "not_forwarded", None))
+            out.append((uk, None, None, "not_forwarded", None, None))
         elif uk in paired:
             r = paired[uk]
             if r["kekka"] == "2":
-                out.append((uk, r["list_id"], r["row_no"], "returned", None))
+                out.append((uk, r["list_id"], r["row_no"], "returned", None, None))
                 continue
             diff = sorted(
                 c
@@ -349,13 +377,14 @@ def reconcile(inbox: Path) -> list[tuple]:
                     r["row_no"],
                     "mismatched" if diff else "matched",
                     ",".join(diff) or None,
+                    shift(f, r),
                 )
             )
         elif uk in pending_hold:
             r = pending_hold[uk]
-            out.append((uk, r["list_id"], r["row_no"], "pending", None))
+            out.append((uk, r["list_id"], r["row_no"], "pending", None, None))
         else:
-            out.append((uk, None, None, "pending", None))
+            out.append((uk, None, None, "pending", None, None))
     return sorted(out, key=lambda x: (x[0] is None, x[0] or "", x[1] or "", x[2] or 0))
 
 
@@ -368,6 +397,7 @@ def read_truth(path: Path) -> list[tuple]:
                 int(r["row_no"]) if r["row_no"] else None,
                 r["status"],
                 r["mismatch_fields"] or None,
+                int(r["taisho_date_shift_days"]) if r["taisho_date_shift_days"] else None,
             )
             for r in csv.DictReader(fh)
         ]

@@ -5,8 +5,10 @@ Design rules that keep the truth unambiguous:
 - a person files at most one filing in the whole period, except the designed returned-and-refiled
   case (a second filing of the same type after the 返戻);
 - every JPS row is made for one filing (or for none: unmatched results use persons and types
-  without any filing, or a target date far outside the window), with a scenario that fixes what
-  section F must conclude.
+  without any filing, or a target date a year away from a filing that already has its final
+  result), with a scenario that fixes what section F must conclude;
+- a result whose target date JPS moved beyond the window (scenario large_shift, up to a year) is
+  the only result of the person's only filing of that type, so section F step 6 pairs it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .rng import stream
 from .staff import Staff
 
 WINDOW = 31  # dbt var reconciliation_window_days
+MAX_SHIFT = 365  # largest target-date correction JPS makes in a generated city (days)
 
 TYPES = ("11", "12", "13", "14", "15", "21", "22", "31", "32", "33", "34", "35", "41", "42", "43")
 TYPE_WEIGHTS = np.array([12, 10, 7, 3, 2, 4, 2, 3, 22, 7, 7, 2, 14, 3, 2], dtype=float)
@@ -53,9 +56,18 @@ SCENARIOS = (
     "hold_only",
     "duplicate",
     "unanswered",
-    "outside_window",
+    "large_shift",
 )
-SCENARIO_P = np.array([0.70, 0.045, 0.025, 0.06, 0.04, 0.02, 0.03, 0.05, 0.01])
+SCENARIO_P = np.array([0.70, 0.045, 0.025, 0.06, 0.04, 0.02, 0.03, 0.05, 0.03])
+# scenarios whose filing gets its final row by exact date or within the window: safe targets for
+# a far (a year away) unmatched row of the same person and type
+# compared fields of section F step 8: published name, column here
+COMPARED = (
+    ("menjo_shurui", "menjo_shurui"),
+    ("shubetsu_after", "shubetsu_after"),
+    ("taisho_date", "taisho"),
+)
+ANSWERED_IN_WINDOW = ("match", "mismatch_date", "mismatch_field", "hold_final", "duplicate")
 
 
 @dataclass
@@ -433,13 +445,13 @@ def build(
             dup = next_list(first_l + np.timedelta64(int(rj.integers(7, 22)), "D"))
             if dup is not None:
                 jrows.append((f["fid"], dup, "dup", dec, *same, ""))
-        elif s_ == "outside_window":
-            off = int(rj.integers(WINDOW + 2, WINDOW + 25)) * (1 if rj.random() < 0.5 else -1)
+        elif s_ == "large_shift":
+            off = large_shift_days(rj)
             jrows.append(
                 (
                     f["fid"],
                     first_l,
-                    "outside",
+                    "shifted",
                     dec,
                     tai + np.timedelta64(off, "D"),
                     same[1],
@@ -555,8 +567,17 @@ def build(
         .select(jps.columns)
         .cast(jps.schema)
     )
-    # far variant: the person of a forwarded filing, same type, a date a year away
-    fwd = filings.filter(pl.col("batch").is_not_null())
+    # far variant: the person of a forwarded filing that has its final row by exact date or
+    # within the window (so it is not open, section F step 6), same type, a date a year away
+    answered = jps.filter((pl.col("role") == "final") & (pl.col("list_date") <= end))["fid"]
+    refiled = filings.filter(pl.col("refile_of") >= 0)
+    fwd = filings.filter(
+        pl.col("batch").is_not_null()
+        & pl.col("scenario").is_in(ANSWERED_IN_WINDOW)
+        & pl.col("fid").is_in(answered.implode())
+        & ~pl.col("fid").is_in(refiled["fid"].implode())
+        & ~pl.col("fid").is_in(refiled["refile_of"].implode())
+    )
     if fwd.height and len(list_np):
         far = fwd.sample(n=min(fwd.height, max(1, n_un // 3)), seed=int(rj.integers(0, 2**31)))
         fl = list_np[rj.integers(0, len(list_np), far.height)]
@@ -700,8 +721,20 @@ def pick_staff(
     return out
 
 
+def large_shift_days(rng) -> int:
+    """A JPS correction of the target date beyond the window: half of them just beyond it (as
+    the city's lists show, up to 60 days), half up to MAX_SHIFT days; either direction."""
+    if rng.random() < 0.5:
+        size = int(rng.integers(WINDOW + 1, 61))
+    else:
+        size = int(rng.integers(61, MAX_SHIFT + 1))
+    return size * (1 if rng.random() < 0.5 else -1)
+
+
 def _simple_matched(filings: pl.DataFrame, jps: pl.DataFrame) -> np.ndarray:
-    """Filings whose only result row is one final matching row (safe victims for bad input)."""
+    """Filings whose only result row is one final matching row (safe victims for bad input).
+    Not the filings a far unmatched row aims at: without their final row they would be open and
+    take it (section F step 6)."""
     per = (
         jps.filter(pl.col("fid") >= 0)
         .group_by("fid")
@@ -717,11 +750,15 @@ def _simple_matched(filings: pl.DataFrame, jps: pl.DataFrame) -> np.ndarray:
         & (pl.col("kiso") != "")
     )
     ok = ok.filter(~pl.col("fid").is_in(list(refiled)))
+    far = jps.filter(pl.col("role") == "unmatched").select("kiso", "type").unique()
+    ok = ok.join(far, on=["kiso", "type"], how="anti")
     return ok.sort("fid")["fid"].to_numpy()
 
 
 def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
-    """fct_reconciliation by construction (contracts.md F), after bad-input damage."""
+    """fct_reconciliation by construction (contracts.md F), after bad-input damage: the key
+    columns and taisho_date_shift_days (JPS target date − the filing's, for matched and
+    mismatched filings)."""
     live = jps.filter(~pl.col("damaged"))
     damaged_f = set(filings.filter(pl.col("damaged"))["fid"].to_list())
     out: list[tuple] = []
@@ -734,45 +771,38 @@ def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
             continue
         uk = f["uketsuke_no"]
         if f["life"] == "withdrawn":
-            out.append((uk, None, None, "withdrawn", None))
+            out.append((uk, None, None, "withdrawn", None, None))
             continue
         if f["batch"] is None:
-            out.append((uk, None, None, "not_forwarded", None))
+            out.append((uk, None, None, "not_forwarded", None, None))
             continue
         rows = by_fid.get(fid, [])
-        finals = [r for r in rows if r["role"] in ("final", "dup")]
+        finals = [r for r in rows if r["role"] in ("final", "shifted", "dup")]
         holds = [r for r in rows if r["role"] == "hold"]
         if finals:
             r0 = finals[0]
             if r0["kekka"] == "2":
-                out.append((uk, r0["list_id"], r0["row_no"], "returned", None))
+                out.append((uk, r0["list_id"], r0["row_no"], "returned", None, None))
             else:
-                diff = []
-                if r0["menjo_shurui"] != f["menjo_shurui"]:
-                    diff.append("menjo_shurui")
-                if r0["shubetsu_after"] != f["shubetsu_after"]:
-                    diff.append("shubetsu_after")
-                if r0["taisho"] != f["taisho"]:
-                    diff.append("taisho_date")
-                diff.sort()
-                if diff:
-                    out.append((uk, r0["list_id"], r0["row_no"], "mismatched", ",".join(diff)))
-                else:
-                    out.append((uk, r0["list_id"], r0["row_no"], "matched", None))
+                diff = sorted(name for name, col in COMPARED if r0[col] != f[col])
+                fields = ",".join(diff) or None
+                shift = (r0["taisho"] - f["taisho"]).days
+                status = "mismatched" if diff else "matched"
+                out.append((uk, r0["list_id"], r0["row_no"], status, fields, shift))
             # a further final row names the filing that already has its result (published
             # contract §3: uketsuke_no is null only for an unmatched result)
             for r in finals[1:]:
-                out.append((uk, r["list_id"], r["row_no"], "duplicate_result", None))
+                out.append((uk, r["list_id"], r["row_no"], "duplicate_result", None, None))
         elif holds:
             h = holds[-1]
-            out.append((uk, h["list_id"], h["row_no"], "pending", None))
+            out.append((uk, h["list_id"], h["row_no"], "pending", None, None))
         else:
-            out.append((uk, None, None, "pending", None))
-    # rows decided by no filing: designed unmatched ones, results outside the window, and the
-    # results of filings lost to quarantine
+            out.append((uk, None, None, "pending", None, None))
+    # rows decided by no filing: designed unmatched ones and the results of filings lost to
+    # quarantine
     for r in live.sort("list_date", "list_id", "row_no").to_dicts():
-        if r["role"] in ("unmatched", "outside") or (r["fid"] in damaged_f):
-            out.append((None, r["list_id"], r["row_no"], "unmatched_result", None))
+        if r["role"] == "unmatched" or (r["fid"] in damaged_f):
+            out.append((None, r["list_id"], r["row_no"], "unmatched_result", None, None))
     df = pl.DataFrame(
         out,
         schema={
@@ -781,6 +811,7 @@ def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
             "row_no": pl.Int64,
             "status": pl.String,
             "mismatch_fields": pl.String,
+            "taisho_date_shift_days": pl.Int64,
         },
         orient="row",
     )
