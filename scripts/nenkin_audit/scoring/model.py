@@ -29,13 +29,19 @@ class ModelInfo:
     training_rows: int
 
 
-def feature_matrix(days: pl.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Per staff-day: each signal's count relative to its expected value (log ratio), the day's
-    volume and the share of its lines that have an explanation."""
+def feature_matrix(
+    days: pl.DataFrame, columns: list[str], surprise_columns: list[str] = ()
+) -> tuple[np.ndarray, list[str]]:
+    """Per staff-day: each signal's count relative to its expected value (log ratio) and its
+    surprise under the baselines, the day's volume and the share of its lines that have an
+    explanation."""
     exprs, names = [], []
     for col in columns:
         exprs.append(((pl.col(col) + 1.0) / (pl.col(f"exp_{col}") + 1.0)).log().alias(f"rel_{col}"))
         names.append(f"rel_{col}")
+    for col in surprise_columns:
+        exprs.append(pl.col(col).alias(col))
+        names.append(col)
     exprs.append((pl.col("lines") + 1.0).log().alias("log_lines"))
     exprs.append((pl.col("explained_lines") / pl.col("lines")).alias("explained_share"))
     names += ["log_lines", "explained_share"]
@@ -44,12 +50,18 @@ def feature_matrix(days: pl.DataFrame, columns: list[str]) -> tuple[np.ndarray, 
 
 
 def fit_and_score(
-    days: pl.DataFrame, columns: list[str], *, trees: int, seed: int, store: Path | None
+    days: pl.DataFrame,
+    columns: list[str],
+    *,
+    trees: int,
+    seed: int,
+    store: Path | None,
+    surprise_columns: list[str] = (),
 ) -> tuple[np.ndarray, ModelInfo]:
     """Fit on every staff-day loaded and return each one's anomaly score (higher = more
     isolated) with the model's description; the model and its description are written to
     `store` (a folder) when given."""
-    x, names = feature_matrix(days, columns)
+    x, names = feature_matrix(days, columns, surprise_columns)
     model = IsolationForest(n_estimators=trees, random_state=seed, n_jobs=1)
     model.fit(x)
     scores = -model.score_samples(x)

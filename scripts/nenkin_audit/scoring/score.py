@@ -114,8 +114,14 @@ def _group_dispersion(days: pl.DataFrame, x: np.ndarray, lam: np.ndarray) -> np.
 def _model_surprise(
     days: pl.DataFrame, cols: list[str], settings: Settings, store: Path | None
 ) -> tuple[pl.DataFrame, dict]:
+    surprise_columns = [c for c in days.columns if c.startswith("s_B_")]
     scores, info = fit_and_score(
-        days, cols, trees=settings.model_trees, seed=settings.model_seed, store=store
+        days,
+        cols,
+        trees=settings.model_trees,
+        seed=settings.model_seed,
+        store=store,
+        surprise_columns=surprise_columns,
     )
     days = days.with_columns(s_M_ISOLATION_FOREST=pl.Series(tail_surprise(scores)))
     return days, info.__dict__
