@@ -92,6 +92,7 @@ def _warehouse(home: Path, truth: Path) -> dict:
     ctx = log.with_columns(
         dept_code=pl.Series(["K01", "K02"] * ((log.height + 1) // 2))[: log.height],
         explanation=pl.when(pl.col("log_id").str.starts_with("N")).then(pl.lit("E_FILING")),
+        has_subject=pl.lit(True),
     )
     con.register("ctx", ctx)
     con.sql("create table intermediate.int_audit__access_context as select * from ctx")

@@ -56,7 +56,11 @@ def test_poisson_surprise_far_tail_stays_finite_and_grows() -> None:
 
 
 def test_poisson_surprise_is_zero_at_or_below_the_expected_count() -> None:
-    assert poisson_surprise(np.array([0.0, 2.0, 5.0]), np.array([1.0, 2.0, 9.0])).tolist() == [0, 0, 0]
+    assert poisson_surprise(np.array([0.0, 2.0, 5.0]), np.array([1.0, 2.0, 9.0])).tolist() == [
+        0,
+        0,
+        0,
+    ]
 
 
 def test_dispersion_widens_the_tail() -> None:
@@ -137,7 +141,7 @@ def test_the_model_is_deterministic_for_a_seed(tmp_path) -> None:
         {
             "x": rng.poisson(3, n),
             "exp_x": np.full(n, 3.0),
-            "lines": rng.poisson(200, n),
+            "day_lines": rng.poisson(200, n),
             "explained_lines": rng.poisson(100, n),
             "access_date": [dt.date(2026, 4, 1) + dt.timedelta(days=i % 60) for i in range(n)],
         }

@@ -1,6 +1,18 @@
 {#- The explanation templates, in the order a line's explanation is named (the first kept
-    template that holds). Each is a boolean column has_<template> of int_audit__template_hits;
-    their definitions and the mining are documented there and in int_audit__explanation_templates. -#}
+    template that holds). Each is a boolean column has_<template> of int_audit__template_hits:
+    one per kind of business event (each mined on its own, so that a kind that explains
+    accesses only by chance in a city is dropped there without taking the others with it), the
+    office's recent handling of the subject, and the member's work-list session. Definitions and
+    the mining: int_audit__template_hits and int_audit__explanation_templates. -#}
 {% macro audit_explanation_templates() -%}
-    {{ return(['business_event', 'recent_handling', 'worklist_session']) }}
+    {{ return([
+        'filing_event',
+        'claim_event',
+        'exemption_event',
+        'jps_event',
+        'juki_event',
+        'record_change_event',
+        'recent_handling',
+        'worklist_session',
+    ]) }}
 {%- endmacro %}

@@ -21,8 +21,9 @@ Metrics, per mode:
 - flag_rate: distinct lines of the mode's alerted cases / all staged lines (the headline figure is
   mode 'combined');
 
-and, for the city, the share of lines explained (explanation not null): overall, and the minimum
-and median over office-days (dept_code × access_date).
+and, for the city, the share of person-record lines explained (explanation not null; list
+searches, prints and batches open no record): overall, and the minimum and median over
+office-days (dept_code × access_date).
 
 A table that is not there yet is named in `missing` and the figures that need it are None, so
 that the benchmark runs (and says what is missing) before every stage is built."""
@@ -65,7 +66,7 @@ COLUMNS = {
     "cases": ("case_id", "mode", "queue_date", "queue_rank", "alerted"),
     "case_lines": ("log_id", "case_id"),
     "log": ("log_id",),
-    "context": ("log_id", "dept_code", "access_date", "explanation"),
+    "context": ("log_id", "dept_code", "access_date", "explanation", "has_subject"),
 }
 
 
@@ -191,6 +192,7 @@ def _explained(con) -> dict:
         f"""
         select avg(case when explanation is not null then 1.0 else 0.0 end), count(*)
         from {TABLES["context"]}
+        where has_subject
         """
     ).fetchall()[0]
     by = con.sql(
@@ -198,6 +200,7 @@ def _explained(con) -> dict:
         select dept_code, access_date,
                avg(case when explanation is not null then 1.0 else 0.0 end) as share
         from {TABLES["context"]}
+        where has_subject
         group by all
         """
     ).pl()

@@ -9,6 +9,10 @@
     Set-based for tens of millions of lines: every lookup is an equality (hash) join, range
     conditions only inside one key's few rows (staff versions, 宛名 versions, 人事異動 states). -#}
 {%- set templates = audit_explanation_templates() -%}
+{%- set keep_columns = [] -%}
+{%- for template in templates -%}
+    {%- do keep_columns.append("bool_or(template_code = '" ~ template ~ "' and is_kept) as keep_" ~ template) -%}
+{%- endfor -%}
 {%- set rare_hour_share = var('audit_rare_hour_share') -%}
 {%- set brief_look_max_lines = var('audit_brief_look_max_lines') -%}
 with subject_staff_days as (
@@ -137,9 +141,7 @@ template_hits as (
 kept_templates as (
     -- one row: whether each template is kept in this city
     select
-        {%- for template in templates %}
-        bool_or(template = '{{ template }}' and is_kept) as keep_{{ template }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ keep_columns | join(',\n        ') }}
     from {{ ref('int_audit__explanation_templates') }}
 ),
 
@@ -193,8 +195,8 @@ lines as (
         coalesce(template_hits.has_filing_by_same_staff, false) as has_filing_by_same_staff,
         case
             {%- for template in templates %}
-            when kept_templates.keep_{{ template }} and template_hits.has_{{ template }}
-                then '{{ template }}'
+                when kept_templates.keep_{{ template }} and template_hits.has_{{ template }}
+                    then '{{ template }}'
             {%- endfor %}
         end as explanation,
         coalesce(office_hours.office_share, 0) as office_hour_share,

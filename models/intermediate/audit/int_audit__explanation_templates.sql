@@ -13,30 +13,34 @@ with hits as (
 
 measured as (
     {%- for template in templates %}
-    select
-        '{{ template }}' as template,
-        {{ loop.index }} as template_order,
-        avg(case when pair_kind = 'real' and has_{{ template }} then 1.0 when pair_kind = 'real' then 0.0 end)
-            as support,
-        avg(case
-            when pair_kind = 'real' and is_sampled and has_{{ template }} then 1.0
-            when pair_kind = 'real' and is_sampled then 0.0
-        end) as sample_support,
-        avg(case when pair_kind = 'shuffled' and has_{{ template }} then 1.0 when pair_kind = 'shuffled' then 0.0 end)
-            as chance_rate,
-        count(case when pair_kind = 'real' and has_{{ template }} then 1 end) as explained_lines
-    from hits
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ template }}' as template_code,
+            {{ loop.index }} as template_order,
+            avg(case when pair_kind = 'real' and has_{{ template }} then 1.0 when pair_kind = 'real' then 0.0 end)
+                as line_support,
+            avg(case
+                when pair_kind = 'real' and is_sampled and has_{{ template }} then 1.0
+                when pair_kind = 'real' and is_sampled then 0.0
+            end) as sample_support,
+            avg(
+                case
+                    when pair_kind = 'shuffled' and has_{{ template }} then 1.0 when pair_kind = 'shuffled' then 0.0
+                end
+            )
+                as chance_rate,
+            count(case when pair_kind = 'real' and has_{{ template }} then 1 end) as explained_lines
+        from hits
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
 final as (
     select
-        template,
+        template_code,
         template_order,
-        coalesce(support, 0) as support,
+        coalesce(line_support, 0) as line_support,
         coalesce(sample_support, 0) as sample_support,
         coalesce(chance_rate, 0) as chance_rate,
         case when chance_rate > 0 then sample_support / chance_rate end as lift,

@@ -9,7 +9,7 @@ with unexplained as (
         staff_id,
         atena_no,
         access_date,
-        count(*) as lines,
+        count(*) as look_lines,
         bool_or(is_subject_out_of_area) as is_out_of_area
     from {{ ref('int_audit__access_context') }}
     where has_subject and not is_explained
@@ -28,7 +28,7 @@ final as (
         staff_id,
         atena_no,
         access_date,
-        lines,
+        look_lines,
         is_out_of_area
     from recurring
     where pair_days >= 2

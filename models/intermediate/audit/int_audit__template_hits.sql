@@ -3,8 +3,9 @@
     joins, so that a template's support and its chance rate are measured the same way.
 
     Templates (each a path from the member to the subject in the city's own data):
-    - business_event: the subject has a business event around that day
-      ({{ doc('audit_business_events') }});
+    - one per kind of business event of the subject around that day (has_filing_event,
+      has_claim_event, has_exemption_event, has_jps_event, has_juki_event,
+      has_record_change_event; has_business_event is any of them);
     - recent_handling: on an earlier day within audit_event_days_after days, someone at the
       same office opened the subject's record with a business event explaining it (a
       colleague's or the member's own case: follow-ups, supervisory checks);
@@ -130,14 +131,19 @@ offices as (
     from {{ ref('code_offices') }}
 ),
 
+pension_persons as (
+    select distinct atena_no
+    from {{ ref('stg_nenkin__kihon') }}
+),
+
 subjects as (
     select
         persons.atena_no,
         persons.ward_code,
-        pension.atena_no is not null as is_pension_person
+        pension_persons.atena_no is not null as is_pension_person
     from {{ ref('stg_atena__persons') }} as persons
-    left join (select distinct atena_no from {{ ref('stg_nenkin__kihon') }}) as pension
-        on persons.atena_no = pension.atena_no
+    left join pension_persons
+        on persons.atena_no = pension_persons.atena_no
 ),
 
 final as (

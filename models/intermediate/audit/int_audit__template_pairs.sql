@@ -47,7 +47,7 @@ shuffled as (
     from sampled
     inner join population
         on population.person_position
-        = mod(sampled.sample_position * 7919, population.persons) + 1
+            = mod(sampled.sample_position * 7919, population.persons) + 1
 ),
 
 final as (

@@ -7,8 +7,8 @@ with signals as (
 final as (
     select
         cast(signal_code as varchar) as signal_code,
-        cast(family as varchar) as family,
-        cast(scope as varchar) as scope,
+        cast(family as varchar) as signal_family,
+        cast(scope as varchar) as signal_scope,
         cast(label_ja as varchar) as label_ja,
         cast(description as varchar) as description
     from signals

@@ -17,7 +17,7 @@ line_cases as (
         cases.risk_score,
         cases.reasons,
         row_number() over (
-            partition by case_lines.log_id order by cases.surprise desc, cases.case_id
+            partition by case_lines.log_id order by cases.surprise desc, cases.case_id asc
         ) as case_order
     from case_lines
     inner join cases

@@ -55,7 +55,9 @@ def expected_counts(days: pl.DataFrame, columns: list[str], settings: Settings) 
     out = days
     for col in columns:
         own = _trailing(days, ["staff_id"], col, settings.baseline_days, "_own")
-        peer = _trailing(days, ["peer_role", "peer_dept_code"], col, settings.baseline_days, "_peer")
+        peer = _trailing(
+            days, ["peer_role", "peer_dept_code"], col, settings.baseline_days, "_peer"
+        )
         office = _trailing(
             days, ["peer_dept_code", "iso_weekday"], col, settings.office_weekday_days, "_office"
         )

@@ -42,8 +42,8 @@ def feature_matrix(
     for col in surprise_columns:
         exprs.append(pl.col(col).alias(col))
         names.append(col)
-    exprs.append((pl.col("lines") + 1.0).log().alias("log_lines"))
-    exprs.append((pl.col("explained_lines") / pl.col("lines")).alias("explained_share"))
+    exprs.append((pl.col("day_lines") + 1.0).log().alias("log_lines"))
+    exprs.append((pl.col("explained_lines") / pl.col("day_lines")).alias("explained_share"))
     names += ["log_lines", "explained_share"]
     x = days.select(exprs).fill_null(0.0).fill_nan(0.0).to_numpy()
     return x, names

@@ -35,8 +35,8 @@ from .surprise import (
     dispersion,
     empirical_surprise,
     poisson_surprise,
-    tail_surprise,
     risk_from_surprise,
+    tail_surprise,
 )
 
 MODES = ("rules", "model", "combined")
@@ -100,9 +100,9 @@ def _group_dispersion(days: pl.DataFrame, x: np.ndarray, lam: np.ndarray) -> np.
     """Each staff-day's dispersion: its peer group's (role × department) where the group has
     enough days, else the whole city's (a batch department varies unlike a counter)."""
     city = dispersion(x, lam)
-    groups = days.select(
-        pl.concat_str("peer_role", "peer_dept_code", separator="|").alias("g")
-    )["g"].to_numpy()
+    groups = days.select(pl.concat_str("peer_role", "peer_dept_code", separator="|").alias("g"))[
+        "g"
+    ].to_numpy()
     phi = np.full(len(x), city)
     for g in np.unique(groups):
         idx = groups == g
@@ -135,10 +135,14 @@ def _subject_day_units(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     s = empirical_surprise(
         sd["unexplained_viewers"].to_numpy(), sd["unexplained_viewers"].to_numpy(), sd.height
     )
-    return sd.with_columns(s_B_MANY_VIEWERS=pl.Series(np.where(sd["unexplained_viewers"] > 1, s, 0.0)))
+    return sd.with_columns(
+        s_B_MANY_VIEWERS=pl.Series(np.where(sd["unexplained_viewers"] > 1, s, 0.0))
+    )
 
 
-def _window_first_alerts(df: pl.DataFrame, keys: list[str], level: pl.Expr, window: int) -> pl.DataFrame:
+def _window_first_alerts(
+    df: pl.DataFrame, keys: list[str], level: pl.Expr, window: int
+) -> pl.DataFrame:
     """Keep the days on which a unit's window crosses the level, at most once per window: a slow
     series is one case, not one a day."""
     hits = df.filter(pl.col("s") >= level).sort([*keys, "access_date"])
@@ -152,24 +156,32 @@ def _window_first_alerts(df: pl.DataFrame, keys: list[str], level: pl.Expr, wind
     return pl.DataFrame(kept, schema=hits.schema)
 
 
-def _pair_window_units(con: duckdb.DuckDBPyConnection, days: pl.DataFrame, window: int) -> pl.DataFrame:
+def _pair_window_units(
+    con: duckdb.DuckDBPyConnection, days: pl.DataFrame, window: int
+) -> pl.DataFrame:
     """Per member × person and day with an unexplained look: the days with such looks in the
     trailing window, judged against the city's distribution of that count among all unexplained
     member × person days of the same stratum (the person inside or outside the office's area)."""
-    pairs = con.sql(
-        "select staff_id, atena_no, access_date, is_out_of_area "
-        "from intermediate.int_audit__staff_subject_days"
-    ).pl().sort(["staff_id", "atena_no", "access_date"])
+    pairs = (
+        con.sql(
+            "select staff_id, atena_no, access_date, is_out_of_area "
+            "from intermediate.int_audit__staff_subject_days"
+        )
+        .pl()
+        .sort(["staff_id", "atena_no", "access_date"])
+    )
     if pairs.is_empty():
         return pairs.with_columns(
             window_days=pl.lit(0, pl.Int64), s=pl.lit(0.0), period_from=pl.col("access_date")
         )
-    rolled = pairs.with_columns(one=pl.lit(1)).rolling(
-        index_column="access_date", period=f"{window}d", group_by=["staff_id", "atena_no"]
-    ).agg(
-        pl.col("one").sum().alias("window_days"),
-        pl.col("access_date").min().alias("period_from"),
-        pl.col("is_out_of_area").last().alias("is_out_of_area"),
+    rolled = (
+        pairs.with_columns(one=pl.lit(1))
+        .rolling(index_column="access_date", period=f"{window}d", group_by=["staff_id", "atena_no"])
+        .agg(
+            pl.col("one").sum().alias("window_days"),
+            pl.col("access_date").min().alias("period_from"),
+            pl.col("is_out_of_area").last().alias("is_out_of_area"),
+        )
     )
     # the population is the pairs, each once at its largest window: a series must not make
     # itself normal by filling the tail with its own days
@@ -321,10 +333,20 @@ def _cases_for_mode(
                 )
         local = pl.col("is_out_of_area").not_()
         for scope, frame, keys, code, family in (
-            ("pair_window", pair_units.filter(local), ["staff_id", "atena_no"],
-             "B_REPEAT_SUBJECT", "pair_window_local"),
-            ("pair_window", pair_units.filter(~local), ["staff_id", "atena_no"],
-             "B_REPEAT_SUBJECT", "pair_window_out_of_area"),
+            (
+                "pair_window",
+                pair_units.filter(local),
+                ["staff_id", "atena_no"],
+                "B_REPEAT_SUBJECT",
+                "pair_window_local",
+            ),
+            (
+                "pair_window",
+                pair_units.filter(~local),
+                ["staff_id", "atena_no"],
+                "B_REPEAT_SUBJECT",
+                "pair_window_out_of_area",
+            ),
             ("staff_window", window_units, ["staff_id"], "B_SLOW_SERIES", "staff_window"),
         ):
             lv = pl.col("access_date").replace_strict(
@@ -386,9 +408,11 @@ def _cases_for_mode(
 
 
 def _case_lines_sql(signals: list[Signal]) -> str:
-    cond = "case cs.signal_code " + " ".join(
-        f"when '{s.code}' then ({s.line_condition})" for s in signals
-    ) + " else false end"
+    cond = (
+        "case cs.signal_code "
+        + " ".join(f"when '{s.code}' then ({s.line_condition})" for s in signals)
+        + " else false end"
+    )
     return f"""
     select distinct cs.case_id, c.log_id
     from case_signals as cs
@@ -452,7 +476,13 @@ def score_warehouse(
             ]
         )
         case_signals = cases.select(
-            "case_id", "scope", "staff_id", "atena_no", "queue_date", "period_from", "period_to",
+            "case_id",
+            "scope",
+            "staff_id",
+            "atena_no",
+            "queue_date",
+            "period_from",
+            "period_to",
             pl.col("reasons").str.split(",").alias("signal_code"),
         ).explode("signal_code")
         con.register("case_signals_frame", case_signals.to_arrow())
@@ -499,11 +529,28 @@ def _store(
     case_lines: pl.DataFrame,
     model_runs: pl.DataFrame,
 ) -> None:
-    con.register("cases_frame", cases.select(
-        "case_id", "mode", "scope", "staff_id", "atena_no", "queue_date", "period_from",
-        "period_to", "case_kind", "reasons", "surprise", "risk_score", "queue_rank", "alerted",
-        "in_budget", "line_count", "departure_lag_days",
-    ).to_arrow())
+    con.register(
+        "cases_frame",
+        cases.select(
+            "case_id",
+            "mode",
+            "scope",
+            "staff_id",
+            "atena_no",
+            "queue_date",
+            "period_from",
+            "period_to",
+            "case_kind",
+            "reasons",
+            "surprise",
+            "risk_score",
+            "queue_rank",
+            "alerted",
+            "in_budget",
+            "line_count",
+            "departure_lag_days",
+        ).to_arrow(),
+    )
     con.register("case_lines_frame", case_lines.to_arrow())
     con.register("model_runs_frame", model_runs.to_arrow())
     con.execute("begin transaction")
