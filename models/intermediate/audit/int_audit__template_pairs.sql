@@ -17,26 +17,34 @@ with lines as (
     where atena_no is not null
 ),
 
+population_size as (
+    select count(*) as persons
+    from {{ ref('stg_atena__persons') }}
+),
+
 sampled as (
+    -- the sample, each line with the position of its random person: a fixed stride through
+    -- the population's pseudo-random order (computed here, so the join below is an equi-join)
     select
-        *,
-        row_number() over (order by md5(log_id)) as sample_position
+        lines.*,
+        mod(
+            row_number() over (order by md5(lines.log_id)) * 7919, population_size.persons
+        ) + 1 as person_position
     from lines
-    where substr(md5(log_id), 1, 1) = '0'
+    cross join population_size
+    where substr(md5(lines.log_id), 1, 1) = '0'
 ),
 
 population as (
     -- every person of the 宛名, in a fixed pseudo-random order
     select
         atena_no,
-        row_number() over (order by md5(atena_no)) as person_position,
-        count(*) over () as persons
+        row_number() over (order by md5(atena_no)) as person_position
     from {{ ref('stg_atena__persons') }}
 ),
 
 shuffled as (
-    -- each sampled member with a person drawn from the whole population (a fixed stride
-    -- through the pseudo-random order): what a template says of a random subject
+    -- each sampled member with a person drawn from the whole population
     select
         sampled.log_id,
         sampled.staff_id,
@@ -46,8 +54,7 @@ shuffled as (
         population.atena_no
     from sampled
     inner join population
-        on population.person_position
-            = mod(sampled.sample_position * 7919, population.persons) + 1
+        on sampled.person_position = population.person_position
 ),
 
 final as (
