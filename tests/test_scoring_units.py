@@ -8,16 +8,16 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
-from scipy.stats import poisson
+from scipy.stats import nbinom, poisson
 
 from nenkin_audit.scoring.baselines import expected_counts
 from nenkin_audit.scoring.model import fit_and_score
 from nenkin_audit.scoring.score import _window_first_alerts
 from nenkin_audit.scoring.settings import Settings, load_signals
 from nenkin_audit.scoring.surprise import (
-    dispersion,
+    count_surprise,
     empirical_surprise,
-    poisson_surprise,
+    overdispersion,
     risk_from_surprise,
     tail_surprise,
 )
@@ -45,33 +45,41 @@ def test_settings_and_signals_come_from_the_project() -> None:
 
 
 @pytest.mark.parametrize(("x", "lam"), [(3, 1.0), (10, 2.5), (1, 0.2), (25, 8.0)])
-def test_poisson_surprise_is_the_poisson_tail(x: int, lam: float) -> None:
+def test_count_surprise_is_the_poisson_tail_without_overdispersion(x: int, lam: float) -> None:
     expected = -np.log10(poisson.sf(x - 1, lam))
-    assert poisson_surprise(np.array([x]), np.array([lam]))[0] == pytest.approx(expected, rel=1e-6)
+    assert count_surprise(np.array([x]), np.array([lam]))[0] == pytest.approx(expected, rel=1e-6)
 
 
-def test_poisson_surprise_far_tail_stays_finite_and_grows() -> None:
-    s = poisson_surprise(np.array([200.0, 400.0, 800.0]), np.array([1.0, 1.0, 1.0]))
+def test_count_surprise_is_the_negative_binomial_tail() -> None:
+    k = 4.0
+    expected = -np.log10(nbinom.sf(19, k, k / (k + 6.0)))
+    got = count_surprise(np.array([20.0]), np.array([6.0]), 1 / k)[0]
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_count_surprise_far_tail_stays_finite_and_grows() -> None:
+    s = count_surprise(np.array([200.0, 400.0, 800.0]), np.array([1.0, 1.0, 1.0]))
     assert np.all(np.isfinite(s)) and s[0] > 100 and s[0] < s[1] < s[2]
 
 
-def test_poisson_surprise_is_zero_at_or_below_the_expected_count() -> None:
-    assert poisson_surprise(np.array([0.0, 2.0, 5.0]), np.array([1.0, 2.0, 9.0])).tolist() == [
+def test_count_surprise_is_zero_at_or_below_the_expected_count() -> None:
+    assert count_surprise(np.array([0.0, 2.0, 5.0]), np.array([1.0, 2.0, 9.0])).tolist() == [
         0,
         0,
         0,
     ]
 
 
-def test_dispersion_widens_the_tail() -> None:
+def test_overdispersion_is_measured_and_widens_the_tail() -> None:
     rng = np.random.default_rng(1)
-    lam = np.full(5000, 4.0)
-    overdispersed = rng.negative_binomial(2, 2 / 6, 5000).astype(float)  # mean 4, var 12
-    phi = dispersion(overdispersed, lam)
-    assert 2.0 < phi < 4.5
-    assert dispersion(rng.poisson(4.0, 5000).astype(float), lam) == pytest.approx(1.0, abs=0.1)
-    tight = poisson_surprise(np.array([15.0]), np.array([4.0]))[0]
-    wide = poisson_surprise(np.array([15.0]), np.array([4.0]), phi)[0]
+    lam = np.full(20000, 4.0)
+    k = 2.0
+    overdispersed = rng.negative_binomial(k, k / (k + 4.0), 20000).astype(float)
+    inv_k = overdispersion(overdispersed, lam, trim=1.0)
+    assert inv_k == pytest.approx(1 / k, rel=0.15)
+    assert overdispersion(rng.poisson(4.0, 20000).astype(float), lam) < 0.05
+    tight = count_surprise(np.array([15.0]), np.array([4.0]))[0]
+    wide = count_surprise(np.array([15.0]), np.array([4.0]), inv_k)[0]
     assert wide < tight
 
 

@@ -75,7 +75,7 @@ def expected_counts(days: pl.DataFrame, columns: list[str], settings: Settings) 
             )
             .select(
                 *KEYS,
-                pl.max_horizontal("_shrunk", "_office").fill_null(0).alias(f"exp_{col}"),
+                pl.max_horizontal("_shrunk", "_peer", "_office").fill_null(0).alias(f"exp_{col}"),
                 pl.col("_peer").fill_null(0).alias(f"peer_{col}"),
             )
         )

@@ -32,9 +32,9 @@ from .baselines import expected_counts
 from .model import fit_and_score
 from .settings import Settings, Signal, load_signals
 from .surprise import (
-    dispersion,
+    count_surprise,
     empirical_surprise,
-    poisson_surprise,
+    overdispersion,
     risk_from_surprise,
     tail_surprise,
 )
@@ -81,8 +81,7 @@ def _staff_day_surprises(
             ref = days[sig.relative_to].to_numpy().astype(float)
             share = (x.sum() + 0.5) / (ref.sum() + 1.0)
             lam = np.maximum(lam, ref * share)
-        phi = _group_dispersion(days, x, lam)
-        out[f"s_{sig.code}"] = poisson_surprise(x, lam, phi)
+        out[f"s_{sig.code}"] = count_surprise(x, lam, _group_overdispersion(days, x, lam))
     for sig in signals:
         if sig.family == "hard":
             out[f"s_{sig.code}"] = np.where(
@@ -96,10 +95,10 @@ def _staff_day_surprises(
 MIN_GROUP_DAYS = 30
 
 
-def _group_dispersion(days: pl.DataFrame, x: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Each staff-day's dispersion: its peer group's (role × department) where the group has
-    enough days, else the whole city's (a batch department varies unlike a counter)."""
-    city = dispersion(x, lam)
+def _group_overdispersion(days: pl.DataFrame, x: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Each staff-day's overdispersion: its peer group's (role × department) where the group
+    has enough days, else the whole city's (a batch department varies unlike a counter)."""
+    city = overdispersion(x, lam)
     groups = days.select(pl.concat_str("peer_role", "peer_dept_code", separator="|").alias("g"))[
         "g"
     ].to_numpy()
@@ -107,7 +106,7 @@ def _group_dispersion(days: pl.DataFrame, x: np.ndarray, lam: np.ndarray) -> np.
     for g in np.unique(groups):
         idx = groups == g
         if idx.sum() >= MIN_GROUP_DAYS:
-            phi[idx] = dispersion(x[idx], lam[idx])
+            phi[idx] = overdispersion(x[idx], lam[idx])
     return phi
 
 
@@ -218,16 +217,20 @@ def _staff_window_units(days: pl.DataFrame, window: int) -> pl.DataFrame:
     )
     x = rolled["window_x"].to_numpy().astype(float)
     lam = rolled["window_exp"].to_numpy()
-    phi = dispersion(x, lam)
-    return rolled.with_columns(s=pl.Series(poisson_surprise(x, lam, phi)))
+    return rolled.with_columns(s=pl.Series(count_surprise(x, lam, overdispersion(x, lam))))
 
 
 # ---------------------------------------------------------------- cases
 
 
+def _tests(codes: list[str]) -> int:
+    """How many statistical tests a set of signals makes (a hard violation is no test)."""
+    return max(1, sum(not c.startswith("H_") for c in codes))
+
+
 def _staff_day_cases(days: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
     """Candidate staff-day cases for one set of signal codes: the unit's combined surprise
-    (strongest signal less log10 of the number of signals) and each signal's own surprise."""
+    (strongest signal less log10 of the number of tests) and each signal's own surprise."""
     s_cols = [f"s_{c}" for c in codes]
     return days.select(
         "staff_id",
@@ -235,11 +238,11 @@ def _staff_day_cases(days: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
         "departure_lag_days",
         pl.max_horizontal(s_cols).alias("s_max"),
         *s_cols,
-    ).with_columns(s=pl.col("s_max") - _log10(len(codes)))
+    ).with_columns(s=pl.col("s_max") - _log10(_tests(codes)))
 
 
 def _reasons(row: dict, codes: list[str], level: float) -> list[str]:
-    fired = [c for c in codes if row[f"s_{c}"] - _log10(len(codes)) >= level]
+    fired = [c for c in codes if row[f"s_{c}"] - _log10(_tests(codes)) >= level]
     if not fired:
         fired = [max(codes, key=lambda c: row[f"s_{c}"])]
     return sorted(fired, key=lambda c: -row[f"s_{c}"])

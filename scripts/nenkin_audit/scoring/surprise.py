@@ -1,55 +1,66 @@
 """Tail probabilities under the city's own normal, as surprise s = −log10 p.
 
-Counts are judged with a quasi-Poisson tail: a count x against its expected value λ, both
-divided by the signal's dispersion φ (how much more the city's counts vary than Poisson's),
-P(X ≥ x) = P(x/φ, λ/φ), the regularised lower incomplete gamma function. Far in the tail,
-where that underflows, its leading term is used in log space. Empirical tails (a count's
-exceedance share among the city's units, with half a count of prior) serve where no expected
-value per unit exists."""
+Counts are judged with a negative-binomial tail: a count x against its expected value λ with
+the overdispersion the city's own counts show (variance λ + λ²/k, 1/k measured by moments),
+computed in log space so that far tails stay finite. Empirical tails (a count's exceedance
+share among the city's units, with half a count of prior) serve where no expected value per
+unit exists."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammainc, gammaln
+from scipy.stats import nbinom, poisson
 
 #: floor of an expected count: a signal never seen is still possible
 MIN_EXPECTED = 1e-3
 
 
-def poisson_surprise(x: np.ndarray, lam: np.ndarray, phi: float | np.ndarray = 1.0) -> np.ndarray:
-    """−log10 P(X ≥ x) for X quasi-Poisson with mean λ and dispersion φ (0 where x ≤ λ)."""
+def count_surprise(x: np.ndarray, lam: np.ndarray, inv_k: float | np.ndarray = 0.0) -> np.ndarray:
+    """−log10 P(X ≥ x) for X negative binomial with mean λ and variance λ + λ²/k (inv_k = 1/k;
+    0 is Poisson); 0 where x ≤ λ. The variance grows with the square of the mean: a member's
+    day varies with the day's work (a list day, a quiet day), not only by chance."""
     x = np.asarray(x, dtype=float)
     lam = np.maximum(np.asarray(lam, dtype=float), MIN_EXPECTED)
-    phi = np.broadcast_to(np.asarray(phi, dtype=float), x.shape)
-    a = x / phi
-    mu = lam / phi
+    inv_k = np.broadcast_to(np.asarray(inv_k, dtype=float), x.shape)
     out = np.zeros_like(x)
     tail = (x > 0) & (x > lam)
     if not tail.any():
         return out
-    a_t, mu_t = a[tail], mu[tail]
-    with np.errstate(divide="ignore", under="ignore"):
-        p = gammainc(a_t, mu_t)
-        log_p = np.log(np.where(p > 1e-300, p, 1.0))
-        # leading term of the series: x^a e^-x / Γ(a+1) · 1/(1 − x/(a+1))
-        ratio = np.minimum(mu_t / (a_t + 1.0), 0.999)
-        approx = a_t * np.log(mu_t) - mu_t - gammaln(a_t + 1.0) - np.log1p(-ratio)
-        log_p = np.where(p > 1e-300, log_p, approx)
+    xt, lt, ik = np.ceil(x[tail]), lam[tail], inv_k[tail]
+    log_p = np.empty_like(xt)
+    pois = ik < 1e-9
+    with np.errstate(divide="ignore"):
+        if pois.any():
+            xp, lp = xt[pois], lt[pois]
+            exact = poisson.logsf(xp - 1, lp)
+            # far tail: P(X = x) / (1 − r), r = λ / (x + 1) the ratio of successive terms
+            lead = poisson.logpmf(xp, lp) - np.log1p(-np.minimum(lp / (xp + 1.0), 0.999))
+            log_p[pois] = np.where(np.isfinite(exact), exact, lead)
+        nb = ~pois
+        if nb.any():
+            xn, ln, n = xt[nb], lt[nb], 1.0 / ik[nb]
+            q = n / (n + ln)
+            exact = nbinom.logsf(xn - 1, n, q)
+            ratio = (xn + n) / (xn + 1.0) * (1.0 - q)
+            lead = nbinom.logpmf(xn, n, q) - np.log1p(-np.minimum(ratio, 0.999))
+            log_p[nb] = np.where(np.isfinite(exact), exact, lead)
     out[tail] = np.maximum(-log_p / np.log(10.0), 0.0)
     return out
 
 
-def dispersion(x: np.ndarray, lam: np.ndarray, trim: float = 0.995) -> float:
-    """Pearson dispersion of counts around their expected values, the top tail trimmed (the
-    anomalies the audit looks for must not widen the normal); at least 1 (Poisson)."""
+def overdispersion(x: np.ndarray, lam: np.ndarray, trim: float = 0.995) -> float:
+    """1/k of a negative binomial around the expected values, by moments: the variance beyond
+    Poisson's, relative to λ². The top tail of squared deviations is trimmed (the anomalies the
+    audit looks for must not widen the normal); 0 when the counts vary no more than Poisson."""
     x = np.asarray(x, dtype=float)
     lam = np.maximum(np.asarray(lam, dtype=float), MIN_EXPECTED)
-    r = (x - lam) ** 2 / lam
-    if len(r) == 0:
-        return 1.0
-    cut = np.quantile(r, trim)
-    kept = r[r <= cut]
-    return float(max(1.0, kept.mean() if len(kept) else 1.0))
+    if len(x) == 0:
+        return 0.0
+    dev = (x - lam) ** 2
+    kept = dev <= np.quantile(dev, trim)
+    num = (dev[kept] - lam[kept]).sum()
+    den = (lam[kept] ** 2).sum()
+    return float(max(0.0, num / den)) if den > 0 else 0.0
 
 
 def empirical_surprise(values: np.ndarray, population: np.ndarray, total: int) -> np.ndarray:
