@@ -1,8 +1,15 @@
-"""The inbox folder: which files are offered, in which order, and where rejected files go."""
+"""The inbox folder: which files are offered, in which order, and where rejected files go.
+
+Nothing in the inbox is followed or trusted: a symbolic link is offered as itself (and rejected,
+never read through), as is anything that is not a regular file (a FIFO, a socket, a device); a
+non-folder named `_rejected` is moved aside before the folder is made. Rejected files and their
+reason files are owner-only."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +17,12 @@ from .names import BadName, FileName, bad_name_sort_key, parse_file_name
 
 REJECTED_DIR = "_rejected"
 REASON_SUFFIX = ".reason.txt"
+# Where a non-folder named `_rejected` waits while the folder is made (a hidden name, so it is
+# never offered under it; a run stopped in between offers it again as `_rejected`).
+STRAY_REJECTED = "._rejected.stray"
+
+# What an inbox entry is: its content is read only for a 'file'.
+FILE, SYMLINK, SPECIAL = "file", "symlink", "special"
 
 
 @dataclass(frozen=True)
@@ -17,6 +30,7 @@ class Offered:
     path: Path
     parsed: FileName | None  # None when the name breaks the convention
     bad_name: str | None  # the reason sentence when it does
+    kind: str = FILE  # FILE | SYMLINK | SPECIAL (as listed, never following a link)
 
     @property
     def name(self) -> str:
@@ -34,12 +48,29 @@ def list_inbox(inbox: Path) -> list[Offered]:
     offered = []
     with os.scandir(inbox) as it:
         for entry in it:
-            if entry.name.startswith(".") or not entry.is_file():
+            path = Path(entry.path)
+            name = entry.name
+            if name == STRAY_REJECTED:
+                if os.path.lexists(inbox / REJECTED_DIR):
+                    name = REJECTED_DIR  # a stopped move aside: offer it again under its name
+                else:
+                    os.rename(path, inbox / REJECTED_DIR)
+                    path = inbox / REJECTED_DIR
+                    name = REJECTED_DIR
+            elif name.startswith("."):
                 continue
+            if entry.is_symlink():
+                kind = SYMLINK
+            elif entry.is_dir(follow_symlinks=False):
+                continue
+            elif entry.is_file(follow_symlinks=False):
+                kind = FILE
+            else:
+                kind = SPECIAL
             try:
-                offered.append(Offered(Path(entry.path), parse_file_name(entry.name), None))
+                offered.append(Offered(path, parse_file_name(name), None, kind))
             except BadName as exc:
-                offered.append(Offered(Path(entry.path), None, str(exc)))
+                offered.append(Offered(path, None, str(exc), kind))
     return sorted(offered, key=lambda o: o.sort_key)
 
 
@@ -54,21 +85,51 @@ def rejected_target(inbox: Path, name: str, taken: set[str]) -> str:
     k = 1
     while True:
         candidate = f"{REJECTED_DIR}/{name if k == 1 else f'{stem}.{k}{suffix}'}"
-        if candidate not in taken and not (inbox / candidate).exists():
+        reason = candidate + REASON_SUFFIX
+        # Neither the file nor its reason file may land on anything kept there (a kept file
+        # may itself be called `<x>.reason.txt`).
+        if (
+            candidate not in taken
+            and reason not in taken
+            and not os.path.lexists(inbox / candidate)
+            and not os.path.lexists(inbox / reason)
+        ):
             return candidate
         k += 1
 
 
-def move_rejected(inbox: Path, name: str, target: str, reason_text: str) -> Path:
+def ensure_rejected_dir(inbox: Path, source: Path) -> Path:
+    """Make `_rejected/` (owner-only). Anything else of that name (a file, a link) is first
+    moved aside to STRAY_REJECTED; returns where `source` now is."""
+    rej = inbox / REJECTED_DIR
+    if os.path.lexists(rej) and (rej.is_symlink() or not rej.is_dir()):
+        aside = inbox / STRAY_REJECTED
+        os.rename(rej, aside)
+        if source == rej:
+            source = aside
+    with contextlib.suppress(FileExistsError):
+        rej.mkdir(mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(rej, 0o700)
+    return source
+
+
+def move_rejected(inbox: Path, source: Path, target: str, reason_text: str) -> Path:
     """Write the reason file beside the target, then move the file there (an atomic rename in
-    the same folder tree). Safe to repeat after a crash: the file is moved only once."""
+    the same folder tree; a link is moved as a link, never followed). Both end owner-only. Safe
+    to repeat after a crash: the file is moved only once."""
+    source = ensure_rejected_dir(inbox, source)
     dest = inbox / target
-    dest.parent.mkdir(exist_ok=True)
     reason_path = dest.with_name(dest.name + REASON_SUFFIX)
     tmp = reason_path.with_name("." + reason_path.name + ".part")
-    tmp.write_text(reason_text, encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(reason_text)
     os.replace(tmp, reason_path)
-    if dest.exists():
+    if os.path.lexists(dest):
         raise FileExistsError(f"refusing to overwrite {dest}")
-    os.rename(inbox / name, dest)
+    os.rename(source, dest)
+    if not stat.S_ISLNK(os.lstat(dest).st_mode):
+        with contextlib.suppress(OSError):  # a file of another owner keeps its mode
+            os.chmod(dest, 0o600)
     return dest
