@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_home(d)
 
     s = sub.add_parser("serve", help="start the Streamlit dashboards on the published mart")
+    s.add_argument(
+        "--address",
+        help="address to listen on (default 127.0.0.1, this machine only; or set "
+        "STREAMLIT_SERVER_ADDRESS). Exposing the dashboards is an explicit choice.",
+    )
     _add_home(s)
 
     i = sub.add_parser(
@@ -62,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "generate":
+        os.umask(0o077)  # whatever the home gets written is owner-only
     try:
         if args.command == "generate":
             from .generate import generate_city
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve
 
-            return serve(Home.resolve(args.home))
+            return serve(Home.resolve(args.home), address=args.address)
         if args.command == "reidentify":
             from .reidentify import main as reidentify_main
 
