@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import polars as pl
+
 FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
 
 
@@ -34,3 +36,17 @@ def neutralise_formula(text: str | None) -> str | None:
     if text and text[0] in FORMULA_STARTS:
         return "'" + text
     return text
+
+
+def neutralise_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """Every text column of `df` through `neutralise_formula` (for display and CSV download)."""
+    starts = "".join(sorted(FORMULA_STARTS))
+    pattern = "^[" + starts.replace("-", "\\-") + "]"
+    return df.with_columns(
+        pl.when(pl.col(c).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, dtype in df.schema.items()
+        if dtype == pl.String
+    )

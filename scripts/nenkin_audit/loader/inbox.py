@@ -2,7 +2,8 @@
 
 Nothing in the inbox is followed or trusted: a symbolic link is offered as itself (and rejected,
 never read through), as is anything that is not a regular file (a FIFO, a socket, a device); a
-non-folder named `_rejected` is moved aside before the folder is made. Rejected files and their
+non-folder named `_rejected` is set aside (and offered like any delivery) before the folder is
+made. Rejected files and their
 reason files are owner-only."""
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ class Offered:
     parsed: FileName | None  # None when the name breaks the convention
     bad_name: str | None  # the reason sentence when it does
     kind: str = FILE  # FILE | SYMLINK | SPECIAL (as listed, never following a link)
+    delivered_as: str | None = None  # the name it was delivered with, when set aside since
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.delivered_as or self.path.name
 
     @property
     def sort_key(self) -> tuple:
@@ -46,17 +48,13 @@ def list_inbox(inbox: Path) -> list[Offered]:
     sequence; files with a bad name last, by name. Names starting with '.' (a transfer still
     being written) and sub-folders (such as `_rejected/`) are not looked at."""
     offered = []
+    _set_aside_stray_rejected(inbox)
     with os.scandir(inbox) as it:
         for entry in it:
             path = Path(entry.path)
             name = entry.name
             if name == STRAY_REJECTED:
-                if os.path.lexists(inbox / REJECTED_DIR):
-                    name = REJECTED_DIR  # a stopped move aside: offer it again under its name
-                else:
-                    os.rename(path, inbox / REJECTED_DIR)
-                    path = inbox / REJECTED_DIR
-                    name = REJECTED_DIR
+                name = REJECTED_DIR  # offered under the name it was delivered with
             elif name.startswith("."):
                 continue
             if entry.is_symlink():
@@ -68,9 +66,9 @@ def list_inbox(inbox: Path) -> list[Offered]:
             else:
                 kind = SPECIAL
             try:
-                offered.append(Offered(path, parse_file_name(name), None, kind))
+                offered.append(Offered(path, parse_file_name(name), None, kind, name))
             except BadName as exc:
-                offered.append(Offered(path, None, str(exc), kind))
+                offered.append(Offered(path, None, str(exc), kind, name))
     return sorted(offered, key=lambda o: o.sort_key)
 
 
@@ -98,27 +96,32 @@ def rejected_target(inbox: Path, name: str, taken: set[str]) -> str:
         k += 1
 
 
-def ensure_rejected_dir(inbox: Path, source: Path) -> Path:
-    """Make `_rejected/` (owner-only). Anything else of that name (a file, a link) is first
-    moved aside to STRAY_REJECTED; returns where `source` now is."""
+def _set_aside_stray_rejected(inbox: Path) -> None:
+    """Anything but a real folder named `_rejected` (a file, a link) is moved to STRAY_REJECTED,
+    where it is offered (as `_rejected`) like any other delivery, and the name is free for the
+    folder. One such entry at a time: a second waits for the next run."""
+    rej = inbox / REJECTED_DIR
+    stray = os.path.lexists(rej) and (rej.is_symlink() or not rej.is_dir())
+    if stray and not os.path.lexists(inbox / STRAY_REJECTED):
+        os.rename(rej, inbox / STRAY_REJECTED)
+
+
+def ensure_rejected_dir(inbox: Path) -> None:
+    """Make `_rejected/` owner-only where missing."""
     rej = inbox / REJECTED_DIR
     if os.path.lexists(rej) and (rej.is_symlink() or not rej.is_dir()):
-        aside = inbox / STRAY_REJECTED
-        os.rename(rej, aside)
-        if source == rej:
-            source = aside
+        raise FileExistsError(f"{REJECTED_DIR} in the inbox is not a folder")
     with contextlib.suppress(FileExistsError):
         rej.mkdir(mode=0o700)
     with contextlib.suppress(OSError):
         os.chmod(rej, 0o700)
-    return source
 
 
 def move_rejected(inbox: Path, source: Path, target: str, reason_text: str) -> Path:
     """Write the reason file beside the target, then move the file there (an atomic rename in
     the same folder tree; a link is moved as a link, never followed). Both end owner-only. Safe
     to repeat after a crash: the file is moved only once."""
-    source = ensure_rejected_dir(inbox, source)
+    ensure_rejected_dir(inbox)
     dest = inbox / target
     reason_path = dest.with_name(dest.name + REASON_SUFFIX)
     tmp = reason_path.with_name("." + reason_path.name + ".part")

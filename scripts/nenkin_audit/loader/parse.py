@@ -108,20 +108,10 @@ def decode(data: bytes) -> tuple[str, bytes]:
             f"the file {where}: it is UTF-16 (or binary), not CP932. Ask the sender to deliver "
             "the file again in CP932 (or in UTF-8 starting with a byte order mark).",
         )
-    try:
-        text = data.decode(CP932)
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            "bad_encoding",
-            f"byte 0x{data[exc.start]:02x} on line {_line_of(data, exc.start)} (byte offset "
-            f"{exc.start}) is not valid CP932 (Windows-31J), the encoding the raw interface "
-            "requires. Ask the sender to deliver the file again in CP932 (or in UTF-8 starting "
-            "with a byte order mark).",
-        ) from None
     if not data.isascii():
         # Valid UTF-8 with non-ASCII text is UTF-8 delivered without its BOM: read as CP932 it
-        # would load as garbled text without any error. Real CP932 Japanese text is never valid
-        # UTF-8 (its lead bytes are UTF-8 continuation bytes).
+        # would load as garbled text (or fail on a byte CP932 lacks). Real CP932 Japanese text
+        # is never valid UTF-8 (its lead bytes are UTF-8 continuation bytes).
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
@@ -133,6 +123,16 @@ def decode(data: bytes) -> tuple[str, bytes]:
                 "would be garbled. Ask the sender to deliver it in CP932, or in UTF-8 starting "
                 "with the BOM (EF BB BF).",
             )
+    try:
+        text = data.decode(CP932)
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            "bad_encoding",
+            f"byte 0x{data[exc.start]:02x} on line {_line_of(data, exc.start)} (byte offset "
+            f"{exc.start}) is not valid CP932 (Windows-31J), the encoding the raw interface "
+            "requires. Ask the sender to deliver the file again in CP932 (or in UTF-8 starting "
+            "with a byte order mark).",
+        ) from None
     undefined = _CP932_UNDEFINED.search(text)
     if undefined is not None:
         at = len(text[: undefined.start()].encode(CP932))
