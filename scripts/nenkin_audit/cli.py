@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -114,7 +115,22 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        print(
+            f"error: the disk is full ({type(exc).__name__}): nothing was published, the "
+            "previously published mart is unchanged. Free space and run again; the next run "
+            "carries on from where this one stopped.",
+            file=sys.stderr,
+        )
+        return 1
     return 2
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """No space left (an OSError from Python, or DuckDB's IOException, which carries only text)."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left on device" in str(exc)
 
 
 if __name__ == "__main__":
