@@ -17,6 +17,7 @@ The number of kinds is printed by `test_kinds_tried` (`-s` to see it)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import pwd
@@ -1117,6 +1118,45 @@ def _service_account() -> pwd.struct_passwd:
     return pwd.getpwnam(SERVICE_USER)
 
 
+@contextlib.contextmanager
+def _interpreter_for(user: pwd.struct_passwd):
+    """(python, extra environment) that `user` can run: the test interpreter itself when the
+    account can reach it; else (root only) the same installation bind-mounted under /tmp, with
+    this package and its dependencies on PYTHONPATH (an interpreter under /root is out of reach)."""
+    import sysconfig
+    import tempfile
+
+    try:
+        reachable = (
+            subprocess.run(
+                [PY, "-c", "import nenkin_audit"],
+                user=user.pw_uid,
+                group=user.pw_gid,
+                capture_output=True,
+                cwd="/",
+            ).returncode
+            == 0
+        )
+    except PermissionError:
+        reachable = False
+    if reachable:
+        yield PY, {}
+        return
+    mnt = Path(tempfile.mkdtemp(prefix="nenkin-py-"))
+    os.chmod(mnt, 0o755)
+    bound = subprocess.run(["mount", "--bind", sys.base_prefix, str(mnt)], capture_output=True)
+    if bound.returncode != 0:
+        mnt.rmdir()
+        pytest.skip("the test interpreter is not reachable by another account here")
+    try:
+        python = mnt / Path(sys._base_executable).relative_to(sys.base_prefix)  # type: ignore[attr-defined]
+        path = f"{REPO / 'scripts'}:{sysconfig.get_paths()['purelib']}"
+        yield str(python), {"PYTHONPATH": path, "NENKIN_AUDIT_PROJECT_DIR": str(REPO)}
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+        mnt.rmdir()
+
+
 def test_a_service_account_loads_with_owner_only_files_and_survives_unreadable_input(
     city: Path,
 ) -> None:
@@ -1124,19 +1164,6 @@ def test_a_service_account_loads_with_owner_only_files_and_survives_unreadable_i
     import tempfile
 
     user = _service_account()
-    probe = subprocess.run(
-        [PY, "-c", "import nenkin_audit"],
-        user=user.pw_uid,
-        group=user.pw_gid,
-        capture_output=True,
-        text=True,
-        cwd="/",
-    )
-    if probe.returncode != 0:
-        pytest.skip(
-            "the test interpreter and package are not reachable by another account here "
-            f"({probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else 'no access'})"
-        )
     root = Path(tempfile.mkdtemp(prefix="nenkin-svc-"))
     try:
         inbox = root / "inbox"
@@ -1149,25 +1176,37 @@ def test_a_service_account_loads_with_owner_only_files_and_survives_unreadable_i
             os.chown(p, user.pw_uid, user.pw_gid)
         os.chmod(locked, 0o600)  # stays root's own: the service account cannot read it
         home = root / "home"
-        cmd = [
-            PY,
-            "-m",
-            "nenkin_audit.loader",
-            "--inbox",
-            str(inbox),
-            "--warehouse",
-            str(home / "warehouse.duckdb"),
-        ]
-        kw = dict(
-            user=user.pw_uid, group=user.pw_gid, capture_output=True, text=True, env=_env(), cwd="/"
-        )
-        first = subprocess.run(cmd, **kw)
+        with _interpreter_for(user) as (python, extra):
+            cmd = [
+                python,
+                "-m",
+                "nenkin_audit.loader",
+                "--inbox",
+                str(inbox),
+                "--warehouse",
+                str(home / "warehouse.duckdb"),
+            ]
+            kw = dict(
+                user=user.pw_uid,
+                group=user.pw_gid,
+                extra_groups=[],
+                capture_output=True,
+                text=True,
+                env=_env(**extra),
+                cwd="/",
+            )
+            first = subprocess.run(cmd, **kw)
+            second = subprocess.run(cmd, **kw)
         assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr
-        assert "unreadable_file" in first.stdout
+        assert "unreadable_file" in first.stdout and "EACCES" in first.stdout
+        assert _mode(home) == 0o700
         assert _mode(home / "warehouse.duckdb") == 0o600
-        assert (inbox / "_rejected" / locked.name).exists()
-        second = subprocess.run(cmd, **kw)
+        assert _mode(inbox / "_rejected") == 0o700
+        kept = inbox / "_rejected" / locked.name
+        assert kept.exists() and not locked.exists()
+        assert _mode(kept.with_name(kept.name + ".reason.txt")) == 0o600
         assert second.returncode == 0, second.stdout + second.stderr
+        assert "1 already processed" in second.stdout
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
