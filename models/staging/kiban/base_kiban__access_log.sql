@@ -53,6 +53,16 @@ repeated_lines as (
         on renamed.log_id = repeated_ids.log_id
 ),
 
+flagged as (
+    select
+        renamed.*,
+        coalesce(repeated_lines.is_reused, false) as is_reused
+    from renamed
+    left join repeated_lines
+        on renamed._file_name = repeated_lines.reused_file_name
+            and renamed._line_no = repeated_lines.reused_line_no
+),
+
 final as (
     select
         nullif(log_id, '') as log_id,
@@ -77,12 +87,9 @@ final as (
             rule_id('atena_no'),
             rule_integer('hit_count'),
             rule_not_future(iso_to_timestamp('accessed_at'), 'accessed_at'),
-            [('coalesce(repeated_lines.is_reused, false)', 'duplicate_key', 'log_id')],
+            [('is_reused', 'duplicate_key', 'log_id')],
         ]) }} as reject_reason
-    from renamed
-    left join repeated_lines
-        on renamed._file_name = repeated_lines.reused_file_name
-            and renamed._line_no = repeated_lines.reused_line_no
+    from flagged
 )
 
 select * from final
