@@ -1217,3 +1217,33 @@ def test_kinds_tried() -> None:
     rows = len(ROW_CASES)
     print(f"\nhostile kinds: {files} file-level, {rows} row-level")
     assert files >= 60 and rows >= 50
+
+
+@pytest.mark.parametrize("reason_left", ["ours", "a kept file"])
+def test_a_stopped_move_never_overwrites_and_never_duplicates(
+    city: Path, tmp_path: Path, reason_left: str
+) -> None:
+    """A run stopped after writing the reason file but before the move: the next run moves the
+    file to its recorded place when the reason file there is the one it wrote, and elsewhere
+    when anything else sits there (nothing kept is ever overwritten)."""
+    from nenkin_audit.loader import load_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = "terminal_20260401_009.csv"
+    data = (city / "terminal_20260331_001.csv").read_bytes().replace(b"TRAILER,", b"TRAILER,9")
+    (inbox / name).write_bytes(data)
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_inbox(inbox, warehouse, progress=None)
+    kept, reason = inbox / "_rejected" / name, inbox / "_rejected" / (name + ".reason.txt")
+    kept.rename(inbox / name)  # the state of a run stopped before its move
+    if reason_left == "a kept file":
+        reason.write_bytes(b"a delivered file of that name, kept here")
+    load_inbox(inbox, warehouse, progress=None)
+    if reason_left == "ours":
+        assert kept.read_bytes() == data
+        assert not (inbox / "_rejected" / "terminal_20260401_009.2.csv").exists()
+    else:
+        assert reason.read_bytes() == b"a delivered file of that name, kept here"
+        assert (inbox / "_rejected" / "terminal_20260401_009.2.csv").read_bytes() == data
+    assert not (inbox / name).exists()

@@ -3,8 +3,7 @@
 Nothing in the inbox is followed or trusted: a symbolic link is offered as itself (and rejected,
 never read through), as is anything that is not a regular file (a FIFO, a socket, a device); a
 non-folder named `_rejected` is set aside (and offered like any delivery) before the folder is
-made. Rejected files and their
-reason files are owner-only."""
+made. Rejected files and their reason files are owner-only."""
 
 from __future__ import annotations
 
@@ -44,9 +43,10 @@ class Offered:
 
 
 def list_inbox(inbox: Path) -> list[Offered]:
-    """Regular files at the top level of the inbox, in load order: extract date, extract name,
-    sequence; files with a bad name last, by name. Names starting with '.' (a transfer still
-    being written) and sub-folders (such as `_rejected/`) are not looked at."""
+    """The entries at the top level of the inbox (regular files, links, anything else but a
+    folder), in load order: extract date, extract name, sequence; bad names last, by name.
+    Names starting with '.' (a transfer still being written) and sub-folders (such as
+    `_rejected/`) are not looked at."""
     offered = []
     _set_aside_stray_rejected(inbox)
     with os.scandir(inbox) as it:
@@ -103,7 +103,10 @@ def _set_aside_stray_rejected(inbox: Path) -> None:
     rej = inbox / REJECTED_DIR
     stray = os.path.lexists(rej) and (rej.is_symlink() or not rej.is_dir())
     if stray and not os.path.lexists(inbox / STRAY_REJECTED):
-        os.rename(rej, inbox / STRAY_REJECTED)
+        # An inbox this account may not change: the entry is offered where it is, and its
+        # move aside fails (and is retried) like any other.
+        with contextlib.suppress(OSError):
+            os.rename(rej, inbox / STRAY_REJECTED)
 
 
 def ensure_rejected_dir(inbox: Path) -> None:

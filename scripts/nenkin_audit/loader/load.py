@@ -291,7 +291,7 @@ def _handle(
         # Recorded as rejected but still here: a run stopped between its commit and the move,
         # or the same file was offered again. Finish the move; the ledger already has it.
         target = prior.moved_to
-        if not target or os.path.lexists(inbox / target):
+        if not target or not _free_or_ours(inbox, target, reason_text(prior, target)):
             target = rejected_target(inbox, name, ledger.moved_to)
         code, _, message = (prior.reason or "").partition(": ")
         moved, note = _move(inbox, item, target, reason_text(prior, target))
@@ -411,6 +411,22 @@ def _handle(
     return FileResult(
         name, "loaded", extract, rows=parsed.frame.height, seconds=time.perf_counter() - t0
     )
+
+
+def _free_or_ours(inbox: Path, target: str, text: str) -> bool:
+    """Whether a recorded target can still take its file: nothing there, and its reason file
+    either missing or exactly the one a stopped run wrote (never anything else kept there)."""
+    if os.path.lexists(inbox / target):
+        return False
+    reason = inbox / (target + REASON_SUFFIX)
+    if not os.path.lexists(reason):
+        return True
+    if reason.is_symlink():
+        return False
+    try:
+        return reason.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _move(inbox: Path, item: Offered, target: str, text: str) -> tuple[str | None, str]:
