@@ -15,6 +15,7 @@ import streamlit as st
 from nenkin_audit.errors import UserError
 from nenkin_audit.home import Home
 from nenkin_audit.publish import open_published
+from nenkin_audit.safe_text import neutralise_frame
 
 SUPPRESSED = "—"
 
@@ -28,7 +29,8 @@ def _connection(home_root: str):
 def _query(sql: str) -> pl.DataFrame:
     con, lock = _connection(str(Home.resolve().root))
     with lock:
-        return con.sql(sql).pl()
+        # Text shown (and downloadable as CSV) never starts a spreadsheet formula.
+        return neutralise_frame(con.sql(sql).pl())
 
 
 def _show_counts(df: pl.DataFrame, value: str) -> pl.DataFrame:

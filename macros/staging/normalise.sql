@@ -73,3 +73,19 @@
         when {{ has_shape(col, '0000-000000') }} then substr({{ col }}, 1, 4) || substr({{ col }}, 6, 6)
     end
 {%- endmacro %}
+
+{#- Free text is never published as delivered. A field the raw interface carries without a code
+    set but that the mart shows as a code (access_log.screen_id) is published only when it has
+    the code's layout (var `screen_id_pattern`, a whole-value regular expression over ASCII);
+    anything else (a name, a formula, a phone number) becomes null. -#}
+{% macro cleared_code(col, pattern) -%}
+    {{ return(adapter.dispatch('cleared_code', 'nenkin_audit')(col, pattern)) }}
+{%- endmacro %}
+
+{% macro duckdb__cleared_code(col, pattern) -%}
+    (case when regexp_full_match({{ col }}, '{{ pattern }}') then {{ col }} end)
+{%- endmacro %}
+
+{% macro default__cleared_code(col, pattern) -%}
+    (case when {{ col }} ~ '^(?:{{ pattern }})$' then {{ col }} end)
+{%- endmacro %}

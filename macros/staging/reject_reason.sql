@@ -79,11 +79,51 @@
     {{ return(rules + [(col ~ " <> '' and " ~ col ~ " not in (" ~ quoted | join(', ') ~ ")", 'unknown_code', col)]) }}
 {%- endmacro %}
 
-{#- change files: change_type I/U/D and changed_at (ISO timestamp) are both required -#}
-{% macro rule_change_columns() -%}
+{#- change files: change_type I/U/D and changed_at (ISO timestamp, not after the run date) are
+    both required; a key may change only once per changed_at within one file. -#}
+{% macro rule_change_columns(key_columns=none) -%}
     {{ return(
         rule_required('change_type')
         + [("change_type <> '' and change_type not in ('I', 'U', 'D')", 'invalid_change_type', 'change_type')]
         + rule_timestamp('changed_at', required=true)
+        + rule_not_future(iso_to_timestamp('changed_at'), 'changed_at')
+        + (rule_unique_in_file(key_columns + ['changed_at']) if key_columns else [])
     ) }}
+{%- endmacro %}
+
+{#- A whole number outside [lo, hi] (where it parses): 'out_of_range:col'. Keeps impossible
+    values (999,999,999 dependants) out of the arithmetic downstream, where they would overflow
+    a sum with no file or line named. -#}
+{% macro rule_range(col, lo, hi, bigint=false) -%}
+    {%- set value = to_bigint(col) if bigint else to_integer(col) -%}
+    {{ return([(value ~ " not between " ~ lo ~ " and " ~ hi, 'out_of_range', col)]) }}
+{%- endmacro %}
+
+{#- The run clock (clock.py): `run` sets NENKIN_AUDIT_RUN_DATE for dbt; without it, today. -#}
+{% macro run_date() -%}
+    {%- set fixed = env_var('NENKIN_AUDIT_RUN_DATE', '') -%}
+    {%- if fixed -%}cast('{{ fixed }}' as date){%- else -%}current_date{%- endif -%}
+{%- endmacro %}
+
+{#- An event or change time after the run date: 'future_date:col'. Nothing delivered can have
+    happened after the run, and such a row must never become the clock (reference date, as-of
+    date) of the mart. `parsed` is the column's parsed value (a date or timestamp). -#}
+{% macro rule_not_future(parsed, col) -%}
+    {{ return([("cast(" ~ parsed ~ " as date) > " ~ run_date(), 'future_date', col)]) }}
+{%- endmacro %}
+
+{#- A key seen again further down the same file: 'duplicate_key:<key columns>' on every
+    occurrence but the first. Within one delivery nothing says which of two rows is meant, so
+    neither may silently replace the other: the first is staged, each later one quarantined.
+    (Across deliveries the later delivery wins: latest_rows.) Empty key parts are left to
+    rule_required. -#}
+{% macro rule_unique_in_file(key_columns) -%}
+    {%- set present = [] -%}
+    {%- for k in key_columns -%}{%- do present.append(k ~ " <> ''") -%}{%- endfor -%}
+    {%- set condition -%}
+        {{ present | join(' and ') }} and row_number() over (
+            partition by _file_name, {{ key_columns | join(', ') }} order by _line_no
+        ) > 1
+    {%- endset -%}
+    {{ return([(condition, 'duplicate_key', key_columns | join('+'))]) }}
 {%- endmacro %}

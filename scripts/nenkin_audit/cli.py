@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from pathlib import Path
 
@@ -58,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_home(d)
 
     s = sub.add_parser("serve", help="start the Streamlit dashboards on the published mart")
+    s.add_argument(
+        "--address",
+        help="address to listen on (default 127.0.0.1, this machine only; or set "
+        "STREAMLIT_SERVER_ADDRESS). Exposing the dashboards is an explicit choice.",
+    )
     _add_home(s)
 
     i = sub.add_parser(
@@ -76,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "generate":
+        os.umask(0o077)  # whatever the home gets written is owner-only
     try:
         if args.command == "generate":
             from .generate import generate_city
@@ -104,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve
 
-            return serve(Home.resolve(args.home))
+            return serve(Home.resolve(args.home), address=args.address)
         if args.command == "reidentify":
             from .reidentify import main as reidentify_main
 
@@ -122,7 +131,22 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        print(
+            f"error: the disk is full ({type(exc).__name__}): nothing was published, the "
+            "previously published mart is unchanged. Free space and run again; the next run "
+            "carries on from where this one stopped.",
+            file=sys.stderr,
+        )
+        return 1
     return 2
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """No space left (an OSError from Python, or DuckDB's IOException, which carries only text)."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left on device" in str(exc)
 
 
 if __name__ == "__main__":

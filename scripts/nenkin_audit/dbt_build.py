@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .children import die_with_parent
 from .home import Home, project_dir
 
 
@@ -30,7 +31,8 @@ def run_dbt(home: Home, args: Sequence[str], *, key_file: Path | None = None) ->
 
     dbt runs in a child process: its global state, logging and DuckDB handles end with it, so the
     warehouse is free for the publisher afterwards, and a crash in dbt cannot take the job down
-    half-way through a publish."""
+    half-way through a publish. It dies with its parent (SIGKILL when `run` is killed, even by
+    its PID alone), so it never outlives the lock of the run that started it."""
     home.ensure()
     env = {**os.environ, **dbt_env(home, key_file)}
     if not sys.stdout.isatty():
@@ -44,5 +46,5 @@ def run_dbt(home: Home, args: Sequence[str], *, key_file: Path | None = None) ->
         str(project_dir()),
     ]
     sys.stdout.flush()
-    proc = subprocess.run(cmd, env=env, cwd=project_dir())
+    proc = subprocess.run(cmd, env=env, cwd=project_dir(), preexec_fn=die_with_parent())
     return proc.returncode == 0

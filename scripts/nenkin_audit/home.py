@@ -7,9 +7,13 @@ directory find the same home."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import UserError
 
 HOME_ENV = "NENKIN_AUDIT_HOME"
 DEFAULT_HOME = "nenkin-home"
@@ -61,9 +65,43 @@ class Home:
         return self.root / "reviews.duckdb"
 
     def ensure(self) -> Home:
+        """Create the home and its folders where missing, owner-only (0700)."""
         for d in (self.root, self.logs, self.dbt_target):
-            d.mkdir(parents=True, exist_ok=True)
+            if not d.is_dir():
+                d.mkdir(parents=True, exist_ok=True, mode=0o700)
+                with contextlib.suppress(OSError):
+                    os.chmod(d, 0o700)
         return self
+
+    def check_private(self) -> None:
+        """Refuse a home that is not this account's own and closed to everybody else: the
+        warehouse in it holds the raw extracts (names, 個人番号) and the pseudonym mappings."""
+        st = os.stat(self.root)
+        if st.st_uid != os.geteuid():
+            raise UserError(
+                f"the home {self.root} belongs to uid {st.st_uid}, not to this account (uid "
+                f"{os.geteuid()}); run as the home's owner, or use another --home"
+            )
+        if st.st_mode & 0o077:
+            raise UserError(
+                f"the home {self.root} is open to group or others (mode "
+                f"{stat.S_IMODE(st.st_mode):04o}); the restricted warehouse in it must be "
+                f"readable by this account only: `chmod 700 {self.root}`, then run again"
+            )
+
+    def tighten(self) -> None:
+        """Make what an earlier version left group/other-readable in the home owner-only: the
+        home's folders and the files directly in them (the warehouse, the mart, the logs)."""
+        for d in (self.root, self.logs, self.dbt_target, self.keys):
+            if not d.is_dir():
+                continue
+            for p in (d, *d.iterdir()):
+                if p.is_symlink() or (p.is_dir() and p != d):
+                    continue
+                with contextlib.suppress(OSError):
+                    mode = stat.S_IMODE(p.stat().st_mode)
+                    if mode & 0o077:
+                        os.chmod(p, mode & 0o700)
 
 
 def project_dir() -> Path:

@@ -55,14 +55,35 @@ def resolve_key_file(home: Home) -> Path | None:
 
 
 def check_permissions(path: Path) -> None:
-    """Refuse a key file that anyone but its owner may read, write or execute."""
-    mode = path.stat().st_mode
-    if not stat.S_ISREG(mode):
+    """Refuse a key that anybody but this account could read or swap: the file must be a
+    regular file owned by this account and accessible to its owner only, and its folder must
+    belong to this account (or root) and be writable by nobody else (else another user could
+    replace the key and silently re-key the mart)."""
+    st = os.lstat(path)
+    if not stat.S_ISREG(st.st_mode):
         raise UserError(f"pseudonym key {path} is not a regular file")
-    if mode & 0o077:
+    if st.st_uid != os.geteuid():
+        raise UserError(
+            f"pseudonym key {path} belongs to uid {st.st_uid}, not to this account (uid "
+            f"{os.geteuid()}); the key must be owned by the account that runs nenkin-audit"
+        )
+    if st.st_mode & 0o077:
         raise UserError(
             f"pseudonym key {path} is accessible to group or others "
-            f"(mode {stat.S_IMODE(mode):04o}); make it owner-only with `chmod 600 {path}`"
+            f"(mode {stat.S_IMODE(st.st_mode):04o}); make it owner-only with `chmod 600 {path}`"
+        )
+    folder = path.parent
+    fst = os.stat(folder)
+    if fst.st_uid not in (os.geteuid(), 0):
+        raise UserError(
+            f"the folder {folder} of the pseudonym key belongs to uid {fst.st_uid}: it must "
+            "belong to this account (or root), so that nobody else can replace the key"
+        )
+    if fst.st_mode & 0o022:
+        raise UserError(
+            f"the folder {folder} of the pseudonym key is writable by group or others (mode "
+            f"{stat.S_IMODE(fst.st_mode):04o}): anybody could replace the key. Move the key "
+            f"to a folder only this account can write to, or `chmod go-w {folder}`"
         )
 
 
@@ -124,6 +145,7 @@ def ensure_demo_key(home: Home, *, announce: bool = True) -> Path:
 
     Says where the key is when it creates one. An existing key is kept (and checked), so that
     pseudonyms stay the same across demo runs."""
+    home.ensure()
     path = home.default_key_file
     if path.exists():
         load_key(path)

@@ -63,23 +63,36 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise UserError(f"inbox {inbox} is not a folder: pass the folder the extracts arrive in")
+    from .clock import RUN_DATE_ENV, run_date
     from .dbt_build import run_dbt
-    from .keys import KEY_FILE_ENV, resolve_key_file
+    from .keys import KEY_FILE_ENV, load_key, resolve_key_file
     from .loader import load_inbox
     from .publish import publish
     from .scoring import score_warehouse
 
+    # Everything this run writes (warehouse, mart, logs, rejected files) is owner-only.
+    os.umask(0o077)
+    # Before anything runs: the home is this account's own and closed to others, and the key
+    # is owner-only, owned by this account, in a folder nobody else can write to.
     home.ensure()
+    home.check_private()
     key_file = resolve_key_file(home)
     if key_file is None:
         raise UserError(
             f"no pseudonym key: set {KEY_FILE_ENV} to the key file (owner-only permissions), "
             f"or place one at {home.default_key_file}; `nenkin-audit demo` creates a demo key"
         )
+    load_key(key_file)
+    home.tighten()
+    # One clock for the whole run, the loader and dbt alike (see clock.py).
+    today = run_date()
+    os.environ[RUN_DATE_ENV] = today.isoformat()
     with _exclusive(home):
-        say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}")
+        say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}, run date {today}")
         with _step("load", say):
-            summary = load_inbox(inbox, home.warehouse, progress=lambda m: say(f"   {m}"))
+            summary = load_inbox(
+                inbox, home.warehouse, progress=lambda m: say(f"   {m}"), today=today
+            )
         if getattr(summary, "rejected", 0):
             say(
                 f"   warning: {summary.rejected} file(s) rejected and moved to "
@@ -134,6 +147,7 @@ def demo(home: Home, *, persons: int, days: int, seed: int, say: Say = _say) -> 
     from .generate import generate_city
     from .keys import KEY_FILE_ENV, ensure_demo_key
 
+    os.umask(0o077)
     home.ensure()
     if not os.environ.get(KEY_FILE_ENV):
         key = ensure_demo_key(home)

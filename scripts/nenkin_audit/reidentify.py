@@ -77,7 +77,15 @@ def _lookup(home: Home, pid: str) -> tuple[str, str, str] | None:
     """(kind, identifier, label) for the pseudonym, from the restricted mapping relations."""
     if not home.warehouse.is_file():
         raise UserError(f"no warehouse at {home.warehouse}: re-identification needs the warehouse")
-    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        con = duckdb.connect(str(home.warehouse), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise UserError(
+            f"the warehouse {home.warehouse} is being written by a running `nenkin-audit run` "
+            "(or another maintainer command); try again when it has finished"
+        ) from None
     try:
         existing = {
             f"{s}.{t}"

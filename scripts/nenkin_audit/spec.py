@@ -284,7 +284,8 @@ EXTRACTS: dict[str, Extract] = {
 # Longest names first so that "nenkin_kihon" never parses as an extract called "nenkin".
 FILE_NAME_RE = re.compile(
     r"^(?P<extract>" + "|".join(sorted(EXTRACTS, key=len, reverse=True)) + r")"
-    r"_(?P<date>\d{8})_(?P<seq>\d{3})\.csv$"
+    r"_(?P<date>[0-9]{8})_(?P<seq>[0-9]{3})\.csv\Z",
+    re.ASCII,  # ASCII digits only: `\d` would also take full-width or Arabic-Indic digits
 )
 
 

@@ -38,6 +38,10 @@ from nenkin_audit.rawfile import write_extract
 from nenkin_audit.spec import file_name
 
 REPO = Path(__file__).resolve().parents[2]
+
+# A generated city's 245 working days run into 2027: its files and rows must not count as
+# "in the future" of the run clock (clock.py), so the benchmark runs on a clock after them.
+os.environ.setdefault("NENKIN_AUDIT_RUN_DATE", "2028-12-31")
 RESULTS = REPO / "bench-results" / "load.json"
 
 

@@ -37,9 +37,10 @@ reconciliation as (
     where is_filing
 ),
 
--- the as-of date of the data: the latest date any filing or result list shows
+-- the as-of date of the data: the latest date any filing or result list shows, never after the
+-- run date (the run clock; rows dated later are quarantined in staging)
 as_of as (
-    select max(as_of_date) as as_of_date
+    select least(max(as_of_date), {{ run_date() }}) as as_of_date
     from (
         select max(uketsuke_date) as as_of_date from filings
         union all

@@ -1,6 +1,8 @@
 {#- The reference date of person attributes that change with time (age bands): the latest date
     the delivered data describes — the latest of the 宛名 changes, the access-log days, the staff
-    snapshots and the filings received. One row. Overridable with the var `reference_date`
+    snapshots and the filings received, never after the run date (the run clock, clock.py: rows
+    dated after it are quarantined as `future_date:<column>`, so no delivered date can move the
+    clock). One row. Overridable with the var `reference_date`
     ('YYYY-MM-DD') for reproducible reports. -#}
 {%- set override = var('reference_date', none) -%}
 with data_dates as (
@@ -18,7 +20,7 @@ final as (
         {%- if override %}
         cast('{{ override }}' as date) as reference_date
         {%- else %}
-            coalesce(max(data_date), current_date) as reference_date
+            least(coalesce(max(data_date), {{ run_date() }}), {{ run_date() }}) as reference_date
         {%- endif %}
     from data_dates
 )

@@ -80,7 +80,7 @@ final as (
             rule_era_date('shojo_date'),
             rule_code('shojo_jiyu', 'code_shojo_jiyu'),
             rule_code_in('shori_teishi', ['0', '1']),
-            rule_change_columns(),
+            rule_change_columns(['atena_no']),
         ]) }} as reject_reason
     from renamed
 )

@@ -56,6 +56,8 @@ final as (
             rule_era_date('kekka_date'),
             rule_code('shubetsu_after', 'code_hihokensha_shubetsu', seed_column='shubetsu'),
             rule_code('menjo_shurui', 'code_menjo_shurui'),
+            rule_not_future(era_to_date('list_date'), 'list_date'),
+            rule_unique_in_file(['list_id', 'row_no']),
         ]) }} as reject_reason
     from renamed
 )

@@ -29,13 +29,21 @@ final as (
         results.kekka_date,
         results.shubetsu_after,
         results.menjo_shurui,
-        results.henrei_riyu,
+        -- 返戻理由 is free text: only a text cleared in seed code_henrei_riyu travels on, any
+        -- other becomes 'その他' (it may hold a name, a phone number, a formula)
+        case
+            when results.henrei_riyu is null then null
+            when cleared.henrei_riyu is not null then cleared.henrei_riyu
+            else 'その他'
+        end as henrei_riyu,
         results._file_name,
         results._line_no
     from source as results
     left join links
         on results.kiso_nenkin_no is null
             and results.kojin_no = links.kojin_no
+    left join {{ ref('code_henrei_riyu') }} as cleared
+        on results.henrei_riyu = cleared.henrei_riyu
 )
 
 select * from final

@@ -1,4 +1,9 @@
 -- 端末操作ログ, append-only: one row per raw row, typed, with its reject reason.
+-- log_id is never reused (raw interface §3): a line whose log_id came before, further up the
+-- same file or in a file of an earlier extract date, is `duplicate_key:log_id` (quarantined; the
+-- first delivery stays). Files of one extract date are deliveries of the same lines (a
+-- correction comes with a higher sequence): stg_kiban__access_log keeps the latest of those.
+-- Only the few log_ids seen more than once are ranked, so the 20M-line table needs no sort.
 -- The subject's 4情報 as shown on screen (subj_*) duplicate atena: they are not carried here
 -- (they stay in the raw layer only), which also keeps this largest table lean.
 
@@ -25,6 +30,39 @@ renamed as (
     from source
 ),
 
+repeated_ids as (
+    select
+        log_id,
+        min(_extract_date) as first_extract_date
+    from renamed
+    where log_id <> ''
+    group by log_id
+    having count(*) > 1
+),
+
+repeated_lines as (
+    select
+        renamed._file_name as reused_file_name,
+        renamed._line_no as reused_line_no,
+        renamed._extract_date > repeated_ids.first_extract_date
+        or row_number() over (
+            partition by renamed.log_id, renamed._file_name order by renamed._line_no
+        ) > 1 as is_reused
+    from renamed
+    inner join repeated_ids
+        on renamed.log_id = repeated_ids.log_id
+),
+
+flagged as (
+    select
+        renamed.*,
+        coalesce(repeated_lines.is_reused, false) as is_reused
+    from renamed
+    left join repeated_lines
+        on renamed._file_name = repeated_lines.reused_file_name
+            and renamed._line_no = repeated_lines.reused_line_no
+),
+
 final as (
     select
         nullif(log_id, '') as log_id,
@@ -48,8 +86,10 @@ final as (
             rule_code('operation', 'code_operations', required=true),
             rule_id('atena_no'),
             rule_integer('hit_count'),
+            rule_not_future(iso_to_timestamp('accessed_at'), 'accessed_at'),
+            [('is_reused', 'duplicate_key', 'log_id')],
         ]) }} as reject_reason
-    from renamed
+    from flagged
 )
 
 select * from final

@@ -33,6 +33,7 @@ final as (
             rule_code('ido_type', 'code_ido_type', required=true),
             rule_code('from_dept', 'code_offices', seed_column='office_code'),
             rule_code('to_dept', 'code_offices', seed_column='office_code'),
+            rule_unique_in_file(['staff_id', 'effective_date', 'ido_type']),
         ]) }} as reject_reason
     from renamed
 )

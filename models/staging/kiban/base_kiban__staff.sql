@@ -47,6 +47,8 @@ final as (
             rule_code('account_status', 'code_account_status'),
             rule_iso_date('valid_from'),
             rule_iso_date('valid_to'),
+            rule_not_future(iso_to_date('snapshot_date'), 'snapshot_date'),
+            rule_unique_in_file(['snapshot_date', 'staff_id']),
         ]) }} as reject_reason
     from renamed
 )

@@ -39,6 +39,8 @@ final as (
             rule_code('recipient_code', 'code_recipients'),
             rule_code('method', 'code_teikyo_method'),
             rule_integer('record_count'),
+            rule_not_future(iso_to_timestamp('sent_at'), 'sent_at'),
+            rule_unique_in_file(['record_id']),
         ]) }} as reject_reason
     from renamed
 )

@@ -33,6 +33,7 @@ final as (
             rule_code('dept_code', 'code_offices', seed_column='office_code'),
             rule_iso_date('valid_from'),
             rule_iso_date('valid_to'),
+            rule_unique_in_file(['terminal_id']),
         ]) }} as reject_reason
     from renamed
 )

@@ -3,8 +3,8 @@
 -- wins. access_log comes as one file per day of its lines (raw interface §1), so a line can be
 -- delivered again only in another file of the same extract date (a correction with a higher
 -- sequence): only the lines of such dates are ranked, all others pass straight through with no
--- join or sort. (Should a line ever come again under another date, the unique test on log_id
--- fails loudly.)
+-- join or sort. A line that comes again under a later date, or twice in one file, is already
+-- quarantined by the base model (`duplicate_key:log_id`), so log_id stays unique here.
 
 {%- set columns = [
     'log_id', 'accessed_at', 'staff_id', 'dept_code', 'terminal_id', 'shori_jiyu',
@@ -62,7 +62,8 @@ final as (
         terminal_id,
         shori_jiyu,
         operation,
-        screen_id,
+        -- a code, or null: free text in this field never travels on (var screen_id_pattern)
+        {{ cleared_code('screen_id', var('screen_id_pattern')) }} as screen_id,
         atena_no,
         hit_count,
         _file_name,

@@ -34,7 +34,7 @@ final as (
             rule_kojin_no('kojin_no'),
             rule_era_date('kanyu_date', required=true),
             rule_era_date('dattai_date'),
-            rule_change_columns(),
+            rule_change_columns(['kiso_nenkin_no', 'kanyu_date']),
         ]) }} as reject_reason
     from renamed
 )

@@ -60,7 +60,7 @@ final as (
             rule_era_date('shuryo_date'),
             rule_era_date('homen_shometsu_date'),
             rule_era_date('sofu_date'),
-            rule_change_columns(),
+            rule_change_columns(['kiso_nenkin_no', 'nendo', 'menjo_shurui']),
         ]) }} as reject_reason
     from renamed
 )

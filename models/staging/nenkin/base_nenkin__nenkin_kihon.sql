@@ -36,7 +36,7 @@ final as (
             rule_id('atena_no', required=true),
             rule_kojin_no('kojin_no'),
             rule_kiso_nenkin_no('kiso_nenkin_no'),
-            rule_change_columns(),
+            rule_change_columns(['atena_no']),
         ]) }} as reject_reason
     from renamed
 )

@@ -50,7 +50,7 @@ final as (
             rule_kiso_nenkin_no('kiso_nenkin_no'),
             rule_era_date('seikyu_date'),
             rule_id('seikyusha_atena_no'),
-            rule_change_columns(),
+            rule_change_columns(['uketsuke_no']),
         ]) }} as reject_reason
     from renamed
 )

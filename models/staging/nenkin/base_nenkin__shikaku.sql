@@ -48,7 +48,7 @@ final as (
             rule_code('shubetsu', 'code_hihokensha_shubetsu'),
             rule_era_date('shutoku_date'),
             rule_era_date('soshitsu_date'),
-            rule_change_columns(),
+            rule_change_columns(['kiso_nenkin_no', 'seq']),
         ]) }} as reject_reason
     from renamed
 )

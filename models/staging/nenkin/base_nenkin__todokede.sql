@@ -56,6 +56,7 @@ final as (
         {{ reject_reason([
             rule_required('uketsuke_no'),
             rule_era_date('uketsuke_date', required=true),
+            rule_not_future(era_to_date('uketsuke_date'), 'uketsuke_date'),
             rule_code('office_code', 'code_offices'),
             rule_code('todokede_shubetsu', 'code_todokede_shubetsu', required=true),
             rule_id('atena_no'),
@@ -67,7 +68,7 @@ final as (
             rule_code('nenkin_kbn', 'code_nenkin_kbn'),
             rule_era_date('shintatsu_date'),
             rule_code_in('torisage', ['0', '1']),
-            rule_change_columns(),
+            rule_change_columns(['uketsuke_no']),
         ]) }} as reject_reason
     from renamed
 )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--inbox", required=True, type=Path, help="folder the extracts arrive in")
     p.add_argument("--warehouse", required=True, type=Path, help="DuckDB warehouse file")
     args = p.parse_args(argv)
+    os.umask(0o077)  # the warehouse holds the raw extracts: owner-only
     try:
         summary = load_inbox(args.inbox, args.warehouse, progress=lambda m: print(m, flush=True))
     except UserError as exc:

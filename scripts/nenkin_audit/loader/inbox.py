@@ -1,8 +1,15 @@
-"""The inbox folder: which files are offered, in which order, and where rejected files go."""
+"""The inbox folder: which files are offered, in which order, and where rejected files go.
+
+Nothing in the inbox is followed or trusted: a symbolic link is offered as itself (and rejected,
+never read through), as is anything that is not a regular file (a FIFO, a socket, a device); a
+non-folder named `_rejected` is set aside (and offered like any delivery) before the folder is
+made. Rejected files and their reason files are owner-only."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +17,12 @@ from .names import BadName, FileName, bad_name_sort_key, parse_file_name
 
 REJECTED_DIR = "_rejected"
 REASON_SUFFIX = ".reason.txt"
+# Where a non-folder named `_rejected` waits while the folder is made (a hidden name, so it is
+# never offered under it; a run stopped in between offers it again as `_rejected`).
+STRAY_REJECTED = "._rejected.stray"
+
+# What an inbox entry is: its content is read only for a 'file'.
+FILE, SYMLINK, SPECIAL = "file", "symlink", "special"
 
 
 @dataclass(frozen=True)
@@ -17,10 +30,12 @@ class Offered:
     path: Path
     parsed: FileName | None  # None when the name breaks the convention
     bad_name: str | None  # the reason sentence when it does
+    kind: str = FILE  # FILE | SYMLINK | SPECIAL (as listed, never following a link)
+    delivered_as: str | None = None  # the name it was delivered with, when set aside since
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.delivered_as or self.path.name
 
     @property
     def sort_key(self) -> tuple:
@@ -28,18 +43,32 @@ class Offered:
 
 
 def list_inbox(inbox: Path) -> list[Offered]:
-    """Regular files at the top level of the inbox, in load order: extract date, extract name,
-    sequence; files with a bad name last, by name. Names starting with '.' (a transfer still
-    being written) and sub-folders (such as `_rejected/`) are not looked at."""
+    """The entries at the top level of the inbox (regular files, links, anything else but a
+    folder), in load order: extract date, extract name, sequence; bad names last, by name.
+    Names starting with '.' (a transfer still being written) and sub-folders (such as
+    `_rejected/`) are not looked at."""
     offered = []
+    _set_aside_stray_rejected(inbox)
     with os.scandir(inbox) as it:
         for entry in it:
-            if entry.name.startswith(".") or not entry.is_file():
+            path = Path(entry.path)
+            name = entry.name
+            if name == STRAY_REJECTED:
+                name = REJECTED_DIR  # offered under the name it was delivered with
+            elif name.startswith("."):
                 continue
+            if entry.is_symlink():
+                kind = SYMLINK
+            elif entry.is_dir(follow_symlinks=False):
+                continue
+            elif entry.is_file(follow_symlinks=False):
+                kind = FILE
+            else:
+                kind = SPECIAL
             try:
-                offered.append(Offered(Path(entry.path), parse_file_name(entry.name), None))
+                offered.append(Offered(path, parse_file_name(name), None, kind, name))
             except BadName as exc:
-                offered.append(Offered(Path(entry.path), None, str(exc)))
+                offered.append(Offered(path, None, str(exc), kind, name))
     return sorted(offered, key=lambda o: o.sort_key)
 
 
@@ -54,21 +83,59 @@ def rejected_target(inbox: Path, name: str, taken: set[str]) -> str:
     k = 1
     while True:
         candidate = f"{REJECTED_DIR}/{name if k == 1 else f'{stem}.{k}{suffix}'}"
-        if candidate not in taken and not (inbox / candidate).exists():
+        reason = candidate + REASON_SUFFIX
+        # Neither the file nor its reason file may land on anything kept there (a kept file
+        # may itself be called `<x>.reason.txt`).
+        if (
+            candidate not in taken
+            and reason not in taken
+            and not os.path.lexists(inbox / candidate)
+            and not os.path.lexists(inbox / reason)
+        ):
             return candidate
         k += 1
 
 
-def move_rejected(inbox: Path, name: str, target: str, reason_text: str) -> Path:
+def _set_aside_stray_rejected(inbox: Path) -> None:
+    """Anything but a real folder named `_rejected` (a file, a link) is moved to STRAY_REJECTED,
+    where it is offered (as `_rejected`) like any other delivery, and the name is free for the
+    folder. One such entry at a time: a second waits for the next run."""
+    rej = inbox / REJECTED_DIR
+    stray = os.path.lexists(rej) and (rej.is_symlink() or not rej.is_dir())
+    if stray and not os.path.lexists(inbox / STRAY_REJECTED):
+        # An inbox this account may not change: the entry is offered where it is, and its
+        # move aside fails (and is retried) like any other.
+        with contextlib.suppress(OSError):
+            os.rename(rej, inbox / STRAY_REJECTED)
+
+
+def ensure_rejected_dir(inbox: Path) -> None:
+    """Make `_rejected/` owner-only where missing."""
+    rej = inbox / REJECTED_DIR
+    if os.path.lexists(rej) and (rej.is_symlink() or not rej.is_dir()):
+        raise FileExistsError(f"{REJECTED_DIR} in the inbox is not a folder")
+    with contextlib.suppress(FileExistsError):
+        rej.mkdir(mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(rej, 0o700)
+
+
+def move_rejected(inbox: Path, source: Path, target: str, reason_text: str) -> Path:
     """Write the reason file beside the target, then move the file there (an atomic rename in
-    the same folder tree). Safe to repeat after a crash: the file is moved only once."""
+    the same folder tree; a link is moved as a link, never followed). Both end owner-only. Safe
+    to repeat after a crash: the file is moved only once."""
+    ensure_rejected_dir(inbox)
     dest = inbox / target
-    dest.parent.mkdir(exist_ok=True)
     reason_path = dest.with_name(dest.name + REASON_SUFFIX)
     tmp = reason_path.with_name("." + reason_path.name + ".part")
-    tmp.write_text(reason_text, encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(reason_text)
     os.replace(tmp, reason_path)
-    if dest.exists():
+    if os.path.lexists(dest):
         raise FileExistsError(f"refusing to overwrite {dest}")
-    os.rename(inbox / name, dest)
+    os.rename(source, dest)
+    if not stat.S_ISLNK(os.lstat(dest).st_mode):
+        with contextlib.suppress(OSError):  # a file of another owner keeps its mode
+            os.chmod(dest, 0o600)
     return dest

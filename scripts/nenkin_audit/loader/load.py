@@ -9,8 +9,11 @@ run that finds a file the ledger says was rejected still in the inbox finishes t
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import itertools
+import os
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -20,9 +23,20 @@ from pathlib import Path
 
 import duckdb
 
+from ..clock import run_date as clock_run_date
 from ..errors import UserError
+from ..safe_text import printable
 from ..spec import EXTRACTS
-from .inbox import REASON_SUFFIX, REJECTED_DIR, Offered, list_inbox, move_rejected, rejected_target
+from .inbox import (
+    FILE,
+    REASON_SUFFIX,
+    REJECTED_DIR,
+    SYMLINK,
+    Offered,
+    list_inbox,
+    move_rejected,
+    rejected_target,
+)
 from .ledger import Ledger, LedgerRow
 from .parse import FileRejected, ParsedFile, parse_extract
 from .schema import SCHEMA, ensure_schema
@@ -75,10 +89,13 @@ def load_inbox(
     warehouse: Path,
     *,
     progress: Progress | None = print,
+    today: dt.date | None = None,
 ) -> LoadSummary:
     """Load every new file of `inbox` into the DuckDB file `warehouse` (created if missing) and
-    return what happened to each. Safe to run again on the same inbox at any time."""
+    return what happened to each. Safe to run again on the same inbox at any time. `today` is
+    the run clock (default: `clock.run_date()`): a file dated after it is rejected."""
     say: Progress = progress or (lambda _msg: None)
+    today = today or clock_run_date()
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise UserError(f"inbox {inbox} is not a folder: pass the folder the extracts arrive in")
@@ -94,13 +111,14 @@ def load_inbox(
         say(f"load: {len(offered)} file(s) in {inbox}")
         width = len(str(len(offered)))
         for i, prepared in enumerate(_prepared(offered, ledger), 1):
-            if prepared.sha256 is None:
+            if prepared.gone:
                 say(
-                    f"[{i:>{width}}/{len(offered)}] gone      {prepared.item.name}: removed from "
-                    "the inbox during the run; it will be looked at when it is offered again"
+                    f"[{i:>{width}}/{len(offered)}] gone      {printable(prepared.item.name)}: "
+                    "removed from the inbox during the run; it will be looked at when it is "
+                    "offered again"
                 )
                 continue
-            result = _handle(con, ledger, inbox, prepared)
+            result = _handle(con, ledger, inbox, prepared, today)
             summary.add(result)
             summary.seconds = time.perf_counter() - started
             if result.status != "unchanged":
@@ -128,12 +146,15 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _describe(r: FileResult) -> str:
+    """One log line; names escaped so that no delivered name can break or forge a line."""
+    name = printable(r.file_name)
     if r.status == "loaded":
         rate = r.rows / r.seconds if r.seconds > 0 else 0.0
-        return f"loaded    {r.file_name}: {r.rows:,} rows in {r.seconds:.2f} s ({rate:,.0f} rows/s)"
+        return f"loaded    {name}: {r.rows:,} rows in {r.seconds:.2f} s ({rate:,.0f} rows/s)"
     if r.status == "duplicate":
-        return f"duplicate {r.file_name}: {r.message}"
-    return f"REJECTED  {r.file_name} → {r.moved_to}: {r.reason_code}: {r.message}"
+        return f"duplicate {name}: {r.message}"
+    where = printable(r.moved_to) if r.moved_to else "kept in the inbox"
+    return f"REJECTED  {name} → {where}: {r.reason_code}: {r.message}"
 
 
 def _now() -> dt.datetime:
@@ -145,9 +166,12 @@ class _Prepared:
     """A file read, hashed and (when it will have to be) parsed, ahead of its turn."""
 
     item: Offered
-    sha256: str | None  # None: the file disappeared before it could be read
+    # None when the content was not read: the file disappeared (`gone`), or it is refused
+    # unread (`outcome` holds why: a link, not a regular file, not readable).
+    sha256: str | None
     outcome: ParsedFile | FileRejected | None = None
     seconds: float = 0.0
+    gone: bool = False
 
 
 def _needs_parsing(item: Offered, sha: str, ledger: Ledger) -> bool:
@@ -160,12 +184,65 @@ def _needs_parsing(item: Offered, sha: str, ledger: Ledger) -> bool:
     )
 
 
+_NOT_FOLLOWED = (
+    "symlink",
+    "it is a symbolic link; links in the inbox are not followed (what they point to is neither "
+    "read nor loaded). The link is kept in _rejected/; ask the sender to deliver the file itself.",
+)
+_NOT_REGULAR = (
+    "not_a_regular_file",
+    "it is not a regular file (a pipe, socket or device); nothing was read from it. It is kept "
+    "in _rejected/; deliver extracts as regular files.",
+)
+
+
+def _unreadable(exc: OSError) -> FileRejected:
+    what = errno.errorcode.get(exc.errno or 0, "error")
+    return FileRejected(
+        "unreadable_file",
+        f"the file cannot be read by this account ({what}: check its owner and permissions). "
+        "Nothing of it was loaded; it is kept in _rejected/. Deliver it again readable by the "
+        "service account.",
+    )
+
+
+def _read_offered(item: Offered) -> bytes | FileRejected:
+    """The bytes of a regular file, read without following a link (O_NOFOLLOW, checked again on
+    the open file: nothing swapped in between is read), or why it is refused unread."""
+    if item.kind == SYMLINK:
+        return FileRejected(*_NOT_FOLLOWED)
+    if item.kind != FILE:
+        return FileRejected(*_NOT_REGULAR)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(item.path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return FileRejected(*_NOT_FOLLOWED)
+        return _unreadable(exc)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return FileRejected(*_NOT_REGULAR)
+        chunks = []
+        while chunk := os.read(fd, 1 << 24):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        return _unreadable(exc)
+    finally:
+        os.close(fd)
+
+
 def _prepare(item: Offered, ledger: Ledger) -> _Prepared:
     t0 = time.perf_counter()
     try:
-        data = item.path.read_bytes()
+        data = _read_offered(item)
     except FileNotFoundError:
-        return _Prepared(item, None)
+        return _Prepared(item, None, gone=True)
+    if isinstance(data, FileRejected):
+        return _Prepared(item, None, data, time.perf_counter() - t0)
     sha = hashlib.sha256(data).hexdigest()
     outcome: ParsedFile | FileRejected | None = None
     if _needs_parsing(item, sha, ledger):
@@ -194,12 +271,15 @@ def _prepared(offered: list[Offered], ledger: Ledger) -> Iterator[_Prepared]:
 
 
 def _handle(
-    con: duckdb.DuckDBPyConnection, ledger: Ledger, inbox: Path, prepared: _Prepared
+    con: duckdb.DuckDBPyConnection,
+    ledger: Ledger,
+    inbox: Path,
+    prepared: _Prepared,
+    today: dt.date,
 ) -> FileResult:
     t0 = time.perf_counter() - prepared.seconds
     item = prepared.item
-    sha = prepared.sha256
-    assert sha is not None
+    sha = prepared.sha256  # None: refused unread (prepared.outcome says why)
     name = item.name
     fn = item.parsed
     extract = fn.extract if fn else None
@@ -211,17 +291,17 @@ def _handle(
         # Recorded as rejected but still here: a run stopped between its commit and the move,
         # or the same file was offered again. Finish the move; the ledger already has it.
         target = prior.moved_to
-        if not target or (inbox / target).exists():
+        if not target or not _free_or_ours(inbox, target, reason_text(prior, target)):
             target = rejected_target(inbox, name, ledger.moved_to)
-        move_rejected(inbox, name, target, reason_text(prior, target))
         code, _, message = (prior.reason or "").partition(": ")
+        moved, note = _move(inbox, item, target, reason_text(prior, target))
         return FileResult(
             name,
             "rejected",
             extract,
             reason_code=code,
-            message=f"{message} (recorded earlier; the move is now done)",
-            moved_to=target,
+            message=f"{message} (recorded earlier; {note})",
+            moved_to=moved,
             seconds=time.perf_counter() - t0,
         )
 
@@ -233,10 +313,10 @@ def _handle(
         "file_seq": fn.seq if fn else None,
     }
 
-    original = ledger.loaded_by_sha.get(sha)
+    original = ledger.loaded_by_sha.get(sha) if sha is not None else None
     if original is not None:
         message = (
-            f"same bytes as {original.file_name}, which is already loaded (sha256 "
+            f"same bytes as {printable(original.file_name)}, which is already loaded (sha256 "
             f"{sha[:12]}…); not loaded again, the file is left in the inbox"
         )
         row = LedgerRow(
@@ -260,13 +340,24 @@ def _handle(
         )
 
     try:
+        if sha is None:
+            assert isinstance(prepared.outcome, FileRejected)
+            raise prepared.outcome
         if fn is None:
             raise FileRejected("bad_name", item.bad_name or "bad file name")
+        if fn.extract_date > today:
+            raise FileRejected(
+                "future_date",
+                f"the extract date {fn.extract_date:%Y-%m-%d} in the name is after the run date "
+                f"{today:%Y-%m-%d}: no extract can describe a day that has not come. Nothing of "
+                "the file was loaded; ask the sender to deliver it again with the real extract "
+                "date.",
+            )
         reused = ledger.loaded_by_name.get(name)
         if reused is not None:
             raise FileRejected(
                 "name_reused",
-                f"a different file named {name} is already loaded (sha256 "
+                f"a different file named {printable(name)} is already loaded (sha256 "
                 f"{reused.sha256[:12]}…, this one {sha[:12]}…). A correction must come as a new "
                 "file with a higher sequence number, e.g. "
                 f"{_next_free_name(fn.extract, fn.extract_date, fn.seq, ledger)}.",
@@ -294,14 +385,14 @@ def _handle(
             moved_to=target,
         )
         _commit(con, ledger, row)
-        move_rejected(inbox, name, target, reason_text(row, target))
+        moved, note = _move(inbox, item, target, reason_text(row, target))
         return FileResult(
             name,
             "rejected",
             extract,
             reason_code=rej.code,
-            message=rej.message,
-            moved_to=target,
+            message=rej.message if moved else f"{rej.message} ({note})",
+            moved_to=moved,
             seconds=time.perf_counter() - t0,
         )
 
@@ -320,6 +411,34 @@ def _handle(
     return FileResult(
         name, "loaded", extract, rows=parsed.frame.height, seconds=time.perf_counter() - t0
     )
+
+
+def _free_or_ours(inbox: Path, target: str, text: str) -> bool:
+    """Whether a recorded target can still take its file: nothing there, and its reason file
+    either missing or exactly the one a stopped run wrote (never anything else kept there)."""
+    if os.path.lexists(inbox / target):
+        return False
+    reason = inbox / (target + REASON_SUFFIX)
+    if not os.path.lexists(reason):
+        return True
+    if reason.is_symlink():
+        return False
+    try:
+        return reason.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _move(inbox: Path, item: Offered, target: str, text: str) -> tuple[str | None, str]:
+    """Move a rejected file aside: (where it went, a note). A move that fails (e.g. an inbox
+    this account may not write to) does not stop the run: the ledger row is committed, the file
+    stays where it is and the next run tries again."""
+    try:
+        move_rejected(inbox, item.path, target, text)
+    except OSError as exc:
+        what = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+        return None, f"it could not be moved to {REJECTED_DIR}/ ({what}) and stays in the inbox"
+    return target, "the move is now done"
 
 
 def _commit(
@@ -379,10 +498,10 @@ def reason_text(row: LedgerRow, target: str) -> str:
     return (
         "nenkin-audit loader: this file was REJECTED and nothing of it was loaded.\n"
         "\n"
-        f"file:      {row.file_name}\n"
+        f"file:      {printable(row.file_name)}\n"
         f"sha256:    {row.sha256}\n"
         f"rejected:  {row.loaded_at:%Y-%m-%d %H:%M:%S}\n"
-        f"kept as:   {target}\n"
+        f"kept as:   {printable(target)}\n"
         f"reason:    {code}\n"
         f"details:   {message}\n"
         "\n"

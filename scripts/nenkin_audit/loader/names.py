@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..safe_text import printable
 from ..spec import EXTRACTS, FILE_NAME_RE
 
 NAME_PATTERN = "<extract>_<YYYYMMDD>_<NNN>.csv"
@@ -30,7 +31,7 @@ def parse_file_name(name: str) -> FileName:
     m = FILE_NAME_RE.match(name)
     if m is None:
         raise BadName(
-            f"file name {name!r} does not follow {NAME_PATTERN} (extract one of "
+            f"file name '{printable(name)}' does not follow {NAME_PATTERN} (extract one of "
             f"{', '.join(EXTRACTS)}; the extract date; a 3-digit sequence; lower-case .csv). "
             "Rename it to the convention and deliver it again."
         )
@@ -39,7 +40,7 @@ def parse_file_name(name: str) -> FileName:
         date = dt.datetime.strptime(raw_date, "%Y%m%d").date()
     except ValueError:
         raise BadName(
-            f"file name {name!r} carries the extract date {raw_date}, which is not a calendar "
+            f"file name '{printable(name)}' carries the extract date {raw_date}, which is not a calendar "
             "date. Rename it with the real extract date (YYYYMMDD) and deliver it again."
         ) from None
     return FileName(name, m.group("extract"), date, int(m.group("seq")))

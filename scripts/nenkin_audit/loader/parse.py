@@ -27,8 +27,14 @@ CP932 = "cp932"
 UTF8_SIG = "utf-8-sig"
 
 _TRAILER_RE = re.compile(rb"TRAILER,(.*)", re.DOTALL)
+# A trailer line inside the body: at the body's start or after a line break.
+_INNER_TRAILER = re.compile(rb"(?:^|\n)TRAILER,")
 _NL, _CR, _COMMA, _QUOTE = 10, 13, 44, 34
 _BARE_CR = re.compile(rb"\r(?!\n)")
+# One record by RFC 4180: fields either quoted ("" inside) or free of quotes, commas, CR and LF;
+# used on the few records that hold a quote (a quote in the middle of a field is not CSV).
+_FIELD = rb'(?:"(?:[^"]|"")*"|[^",\r\n]*)'
+_RFC4180_RECORD = re.compile(_FIELD + rb"(?:," + _FIELD + rb")*\r?\n", re.DOTALL)
 _BLANK = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*")
 _SLICE = 1 << 25  # bytes per slice when counting commas
 
@@ -66,9 +72,14 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _show(raw: bytes, limit: int = 120) -> str:
-    text = raw.decode("utf-8", errors="replace")
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+# Messages say what is wrong and where (line, column, byte offset), never a delivered value: they
+# go to the cron log, the ledger and the reason file, and a value may be personal data.
+
+# Bytes CP932 (Windows-31J) does not define, which Python's codec still maps to U+0080 and to
+# private-use characters instead of failing: 0x80, 0xA0, 0xFD, 0xFE, 0xFF as single bytes.
+_CP932_UNDEFINED = re.compile("[\u0080\uf8f0-\uf8f3]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MAX_TRAILER_DIGITS = 18  # the ledger's data_rows is a bigint
 
 
 def decode(data: bytes) -> tuple[str, bytes]:
@@ -85,20 +96,22 @@ def decode(data: bytes) -> tuple[str, bytes]:
                 "deliver the file again in CP932, or in UTF-8 starting with the BOM.",
             ) from None
         return UTF8_SIG, payload
-    try:
-        text = data.decode(CP932)
-    except UnicodeDecodeError as exc:
+    if data.startswith(_UTF16_BOMS) or b"\x00" in data:
+        at = data.find(b"\x00")
+        where = (
+            "starts with a UTF-16 byte order mark"
+            if data.startswith(_UTF16_BOMS)
+            else (f"holds a NUL byte on line {_line_of(data, at)} (byte offset {at})")
+        )
         raise FileRejected(
             "bad_encoding",
-            f"byte 0x{data[exc.start]:02x} on line {_line_of(data, exc.start)} (byte offset "
-            f"{exc.start}) is not valid CP932 (Windows-31J), the encoding the raw interface "
-            "requires. Ask the sender to deliver the file again in CP932 (or in UTF-8 starting "
-            "with a byte order mark).",
-        ) from None
+            f"the file {where}: it is UTF-16 (or binary), not CP932. Ask the sender to deliver "
+            "the file again in CP932 (or in UTF-8 starting with a byte order mark).",
+        )
     if not data.isascii():
         # Valid UTF-8 with non-ASCII text is UTF-8 delivered without its BOM: read as CP932 it
-        # would load as garbled text without any error. Real CP932 Japanese text is never valid
-        # UTF-8 (its lead bytes are UTF-8 continuation bytes).
+        # would load as garbled text (or fail on a byte CP932 lacks). Real CP932 Japanese text
+        # is never valid UTF-8 (its lead bytes are UTF-8 continuation bytes).
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
@@ -110,6 +123,26 @@ def decode(data: bytes) -> tuple[str, bytes]:
                 "would be garbled. Ask the sender to deliver it in CP932, or in UTF-8 starting "
                 "with the BOM (EF BB BF).",
             )
+    try:
+        text = data.decode(CP932)
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            "bad_encoding",
+            f"byte 0x{data[exc.start]:02x} on line {_line_of(data, exc.start)} (byte offset "
+            f"{exc.start}) is not valid CP932 (Windows-31J), the encoding the raw interface "
+            "requires. Ask the sender to deliver the file again in CP932 (or in UTF-8 starting "
+            "with a byte order mark).",
+        ) from None
+    undefined = _CP932_UNDEFINED.search(text)
+    if undefined is not None:
+        at = len(text[: undefined.start()].encode(CP932))
+        raise FileRejected(
+            "bad_encoding",
+            f"byte 0x{data[at]:02x} on line {_line_of(data, at)} (byte offset {at}) is not a "
+            "character of CP932 (Windows-31J), the encoding the raw interface requires. Ask the "
+            "sender to deliver the file again in CP932 (or in UTF-8 starting with a byte order "
+            "mark).",
+        )
     return CP932, text.encode("utf-8")
 
 
@@ -122,6 +155,15 @@ def parse_extract(data: bytes, columns: tuple[str, ...]) -> ParsedFile:
             "transfer. Ask the sender to deliver the file again.",
         )
     encoding, u = decode(data)
+
+    if b"\n" not in u and b"\r" in u:
+        raise FileRejected(
+            "malformed_csv",
+            "the lines end in a carriage return (CR) only, without line feed (LF): the raw "
+            "interface requires CRLF (or LF). Nothing of the file was loaded; ask the sender to "
+            "deliver it again with CRLF line ends.",
+            encoding=encoding,
+        )
 
     # Line 1: the header.
     header_end = u.find(b"\n")
@@ -136,14 +178,14 @@ def parse_extract(data: bytes, columns: tuple[str, ...]) -> ParsedFile:
                 detail = f" (column {i + 1} {name!r} is missing)"
                 break
             if got[i] != name.encode():
-                detail = f" (column {i + 1} is {_show(got[i], 40)}, expected {name!r})"
+                detail = f" (column {i + 1} is not {name!r})"
                 break
         else:
             if len(got) > len(columns):
                 detail = f" ({len(got) - len(columns)} column(s) too many)"
         raise FileRejected(
             "bad_header",
-            f"line 1 is {_show(header)} but must be the header {expected.decode()!r}{detail}. "
+            f"line 1 ({len(header)} bytes) is not the header {expected.decode()!r}{detail}. "
             "Ask the sender to deliver the file with the header of the raw interface.",
             encoding=encoding,
         )
@@ -156,25 +198,47 @@ def parse_extract(data: bytes, columns: tuple[str, ...]) -> ParsedFile:
     has_more_lines = header_end >= 0 and last_nl >= header_end
     last_line = u[last_nl + 1 : end] if has_more_lines else b""
     m = _TRAILER_RE.fullmatch(last_line) if has_more_lines else None
+    last_line_no = _line_of(u, last_nl + 1) if has_more_lines else 1
     if m is None:
+        what = f"line {last_line_no}" if last_line else "the header"
         raise FileRejected(
             "missing_trailer",
-            f"the last line is {_show(last_line) if last_line else 'the header'}, not "
-            "'TRAILER,<number of records>': the transfer was cut off. Nothing of the file was "
-            "loaded; ask the sender to deliver the complete file again.",
+            f"the last line ({what}) is not 'TRAILER,<number of records>': the transfer was cut "
+            "off. Nothing of the file was loaded; ask the sender to deliver the complete file "
+            "again.",
             encoding=encoding,
         )
     count_text = m.group(1)
     if not (count_text.isdigit() and count_text.isascii()):
         raise FileRejected(
             "wrong_trailer_count",
-            f"the trailer's record count {_show(count_text, 40)} is not a number. Nothing of "
-            "the file was loaded; ask the sender to deliver the file again.",
+            f"the trailer's record count (line {last_line_no}) is not a whole number written in "
+            "ASCII digits. Nothing of the file was loaded; ask the sender to deliver the file "
+            "again.",
+            encoding=encoding,
+        )
+    if len(count_text.lstrip(b"0")) > MAX_TRAILER_DIGITS:
+        raise FileRejected(
+            "wrong_trailer_count",
+            f"the trailer's record count (line {last_line_no}) has {len(count_text)} digits, "
+            f"more than the {MAX_TRAILER_DIGITS} any file can hold. Nothing of the file was "
+            "loaded; ask the sender to deliver the file again.",
             encoding=encoding,
         )
     data_rows = int(count_text)
 
     body = u[header_end + 1 : last_nl + 1]
+    inner_trailer = _INNER_TRAILER.search(body)
+    if inner_trailer is not None:
+        line = _line_of(u, header_end + 1 + inner_trailer.start() + 1)
+        raise FileRejected(
+            "misplaced_trailer",
+            f"line {line} is a trailer line but not the last line (a second trailer: two "
+            "transfers joined, or a file appended to). Nothing of the file was loaded; ask the "
+            "sender to deliver the file again, with exactly one trailer as its last line.",
+            encoding=encoding,
+            data_rows=data_rows,
+        )
     try:
         frame, quoted = parse_records(body, columns, first_line=2)
     except FileRejected as exc:
@@ -288,7 +352,13 @@ def parse_records(
         line = int(line_nos[i])
         if problems and line > min(problems)[0]:
             break
-        chunk = body[int(starts[i]) : int(ends[i]) + 1].decode("utf-8")
+        raw_chunk = body[int(starts[i]) : int(ends[i]) + 1]
+        if _RFC4180_RECORD.fullmatch(raw_chunk) is None:
+            problems.append(
+                (line, 'a quote (") inside an unquoted field, or text after a closing quote')
+            )
+            break
+        chunk = raw_chunk.decode("utf-8")
         try:
             rows = list(csv.reader(io.StringIO(chunk, newline=""), strict=True))
         except csv.Error as exc:
