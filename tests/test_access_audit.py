@@ -155,6 +155,36 @@ def test_a_move_between_offices_is_not_a_departure(city: City) -> None:
 
 
 @pytest.mark.slow
+def test_night_batches_and_maintenance_are_not_off_hours_misuse(city: City) -> None:
+    """Look-alikes of off-hours work: the information-systems department's night and weekend
+    batches and the contractor's evening maintenance lists open no person's record, so they
+    never raise an off-hours case."""
+    with city.connect() as con:
+        batch_cases = con.sql(
+            """
+            select c.case_kind, d.peer_dept_code, count(*)
+            from scoring.cases as c
+            inner join intermediate.int_audit__staff_days as d
+                on d.staff_id = c.staff_id and d.access_date = c.queue_date
+            where c.mode = 'combined' and d.peer_dept_code in ('J01', 'I01')
+                and c.case_kind = 'B_RARE_HOUR'
+                and not exists (
+                    select 1 from scoring.case_lines as cl inner join misuse as m
+                        on m.log_id = cl.log_id
+                    where cl.case_id = c.case_id
+                )
+            group by all
+            """
+        ).fetchall()
+        batch_lines = con.sql(
+            "select count(*) from intermediate.int_audit__access_context "
+            "where dept_code = 'J01' and not is_working_day"
+        ).fetchall()[0][0]
+    assert batch_lines > 0, "the city has no weekend batch"
+    assert batch_cases == []
+
+
+@pytest.mark.slow
 def test_explanations_are_mined_from_the_city(city: City) -> None:
     with city.connect() as con:
         templates = {
