@@ -81,7 +81,7 @@ def _tuple(columns: list[str]) -> str:
 def _entries(parts: list[tuple[str, str]], meta: Meta) -> str:
     return " union all ".join(
         f"select cast(\"{key}\" as varchar) as entity, '{table}.{key}:' || "
-        f"{_tuple(meta.quasi.get(table, []))} as item from \"{table}\" where \"{key}\" is not null"
+        f'{_tuple(meta.quasi.get(table, []))} as item from "{table}" where "{key}" is not null'
         for table, key in parts
     )
 
@@ -114,7 +114,8 @@ def shared_values(con: duckdb.DuckDBPyConnection, a: tuple[str, str], b: tuple[s
     """How many distinct pseudonym values two (table, column) parts have in common."""
     return con.sql(
         f'select count(*) from (select distinct "{a[1]}" as v from "{a[0]}" '
-        f'intersect select distinct "{b[1]}" from "{b[0]}")'
+        f'where "{a[1]}" is not null intersect select distinct "{b[1]}" from "{b[0]}" '
+        f'where "{b[1]}" is not null)'
     ).fetchall()[0][0]
 
 
@@ -127,10 +128,10 @@ def l_diversity_failures(
     for table, key in parts:
         for column in meta.sensitive.get(table, []):
             rows = con.sql(
-                f"with v as (select cast(\"{key}\" as varchar) as entity, "
+                f'with v as (select cast("{key}" as varchar) as entity, '
                 f"string_agg(distinct cast(\"{column}\" as varchar), ',' "
-                f"order by cast(\"{column}\" as varchar)) as value_set from \"{table}\" "
-                f"where \"{key}\" is not null and \"{column}\" is not null "
+                f'order by cast("{column}" as varchar)) as value_set from "{table}" '
+                f'where "{key}" is not null and "{column}" is not null '
                 f"and lower(cast(\"{column}\" as varchar)) <> 'false' group by 1) "
                 "select max(p.class_size), count(distinct v.value_set) "
                 "+ case when count(*) > count(v.value_set) then 1 else 0 end as l, "
@@ -168,7 +169,7 @@ def date_expression(column: str, data_type: str) -> str | None:
     if data_type in ("DATE", "TIMESTAMP"):
         return f'cast("{column}" as date)'
     if data_type == "BIGINT" and column.endswith("_nendo"):
-        return f"make_date(cast(\"{column}\" as integer), 4, 1)"
+        return f'make_date(cast("{column}" as integer), 4, 1)'
     return None
 
 
@@ -192,7 +193,7 @@ def birthday_shares(
     across the year's end). Chance: the same persons, each given another one's birth date (a
     fixed shuffle, by a hash of the pseudonym with `salt`)."""
     row = con.sql(
-        f"with rows as (select cast(t.\"{pid}\" as varchar) as pid, {value_sql} as d "
+        f'with rows as (select cast(t."{pid}" as varchar) as pid, {value_sql} as d '
         f'from "{table}" as t where t."{pid}" is not null), '
         "persons as (select distinct r.pid, b.birth_date from rows as r "
         "join births as b on r.pid = b.pid), "

@@ -144,7 +144,8 @@ def test_households_never_reveal_a_ward_their_persons_do_not_show(
     """Persons carry no household pseudonym in the mart; through the restricted layer, a
     household's published ward is the published ward of each of its persons."""
     columns = {
-        c for (c,) in published.sql(
+        c
+        for (c,) in published.sql(
             "select column_name from information_schema.columns where table_name = 'dim_persons'"
         ).fetchall()
     }

@@ -148,7 +148,5 @@ def test_no_published_date_sits_near_a_birthday_more_than_chance(
         "cast(date_trunc('month', birth_date + interval 20 year - interval 1 day) as date) "
         "as shutoku_month from births"
     )
-    persons, share, chance = birthday_shares(
-        mart, "twentieth", "person_pid", "shutoku_month"
-    )
+    persons, share, chance = birthday_shares(mart, "twentieth", "person_pid", "shutoku_month")
     assert persons > 100 and share > 0.9 and chance < 0.3

@@ -7,7 +7,10 @@
 {%- set bounds = [0, 500000, 1000000, 1500000, 2000000, 3000000, 5000000, 10000000] -%}
 {%- set labels = ['0', '1-500k', '500k-1M', '1M-1.5M', '1.5M-2M', '2M-3M', '3M-5M', '5M-10M', '10M+'] -%}
 {%- set k = var('k_anonymity_k', 10) -%}
-{%- set sensitive = ['income_band', 'income_band_lower', 'income_band_upper', 'dependants_band', 'has_public_pension_income'] -%}
+{%- set sensitive = [
+    'income_band', 'income_band_lower', 'income_band_upper', 'dependants_band',
+    'has_public_pension_income',
+] -%}
 with shotoku as (
     select * from {{ ref('stg_zei__shotoku') }}
 ),
@@ -78,9 +81,11 @@ final as (
     select
         cast(published_person_pid as varchar) as person_pid,
         nendo,
-        {%- for s in sensitive %}
-        {{ s }},
-        {%- endfor %}
+        income_band,
+        income_band_lower,
+        income_band_upper,
+        dependants_band,
+        has_public_pension_income,
         cast(disclosure_level as bigint) as disclosure_level
     from disclosed
 )

@@ -4,26 +4,46 @@
     an acquisition or loss at 20歳到達 / 60歳到達 is the month of a birthday, and a count of months
     from a known date would give the month back, so the count is in full years. Each person's
     periods are published at the finest level that keeps their class at least k persons and
-    ℓ-diverse (macro person_disclosure_cascade): 1 年度, 事由 and years; 2 事由 only; 3 nothing;
-    4 the rows belong to no published person. -#}
+    ℓ-diverse (macro person_disclosure_cascade): 1 年度, 事由 and years; 2 five-年度 bands and 事由;
+    3 事由 only; 4 nothing; 5 the rows belong to no published person. -#}
 {%- set k = var('k_anonymity_k', 10) -%}
+{%- set band -%}
+cast(cast(floor({y} / 5.0) * 5 as integer) as varchar) || '-'
+|| cast(cast(floor({y} / 5.0) * 5 + 4 as integer) as varchar)
+{%- endset -%}
+{%- set shutoku_band = band.format(y=fiscal_year('shutoku_date')) -%}
+{%- set soshitsu_band = band.format(y=fiscal_year('soshitsu_date')) -%}
 {%- set levels = [
     {'columns': {
         'shutoku_nendo': fiscal_year('shutoku_date'),
+        'shutoku_nendo_band': shutoku_band,
         'shutoku_jiyu': 'shutoku_jiyu',
         'soshitsu_nendo': fiscal_year('soshitsu_date'),
+        'soshitsu_nendo_band': soshitsu_band,
         'soshitsu_jiyu': 'soshitsu_jiyu',
         'insured_years': 'floor(insured_months / 12)'}},
     {'columns': {
         'shutoku_nendo': 'cast(null as bigint)',
+        'shutoku_nendo_band': shutoku_band,
         'shutoku_jiyu': 'shutoku_jiyu',
         'soshitsu_nendo': 'cast(null as bigint)',
+        'soshitsu_nendo_band': soshitsu_band,
         'soshitsu_jiyu': 'soshitsu_jiyu',
         'insured_years': 'cast(null as bigint)'}},
     {'columns': {
         'shutoku_nendo': 'cast(null as bigint)',
+        'shutoku_nendo_band': 'cast(null as varchar)',
+        'shutoku_jiyu': 'shutoku_jiyu',
+        'soshitsu_nendo': 'cast(null as bigint)',
+        'soshitsu_nendo_band': 'cast(null as varchar)',
+        'soshitsu_jiyu': 'soshitsu_jiyu',
+        'insured_years': 'cast(null as bigint)'}},
+    {'columns': {
+        'shutoku_nendo': 'cast(null as bigint)',
+        'shutoku_nendo_band': 'cast(null as varchar)',
         'shutoku_jiyu': 'cast(null as varchar)',
         'soshitsu_nendo': 'cast(null as bigint)',
+        'soshitsu_nendo_band': 'cast(null as varchar)',
         'soshitsu_jiyu': 'cast(null as varchar)',
         'insured_years': 'cast(null as bigint)'}},
 ] -%}
@@ -111,8 +131,10 @@ final as (
         cast(shubetsu as varchar) as shubetsu,
         cast(shubetsu_name as varchar) as shubetsu_name,
         cast(published_shutoku_nendo as bigint) as shutoku_nendo,
+        cast(published_shutoku_nendo_band as varchar) as shutoku_nendo_band,
         cast(published_shutoku_jiyu as varchar) as shutoku_jiyu,
         cast(published_soshitsu_nendo as bigint) as soshitsu_nendo,
+        cast(published_soshitsu_nendo_band as varchar) as soshitsu_nendo_band,
         cast(published_soshitsu_jiyu as varchar) as soshitsu_jiyu,
         cast(soshitsu_date is null as boolean) as is_open,
         cast(published_insured_years as bigint) as insured_years,
