@@ -63,11 +63,12 @@ decisions as (
         cast(menjo.menjo_shurui as varchar) as menjo_shurui,
         shurui.menjo_name,
         menjo.shinsei_date,
-        -- the 免除年度 runs July–June: a shorter period starts or ends inside it
-        (
+        -- the 免除年度 runs July–June: a shorter period starts or ends inside it; a period
+        -- without an end (法定免除) is not shorter (a null would tell the kind)
+        coalesce((
             (extract(year from menjo.kikan_to) * 12 + extract(month from menjo.kikan_to))
             - (extract(year from menjo.kikan_from) * 12 + extract(month from menjo.kikan_from)) + 1
-        ) < 12 as is_partial_period,
+        ) < 12, false) as is_partial_period,
         cast(menjo.kekka as varchar) as kekka,
         kekka.kekka_name,
         menjo.kekka_date - menjo.shinsei_date as days_to_decision,
