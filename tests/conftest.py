@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -34,6 +35,15 @@ class BuiltCity:
     @property
     def published(self) -> Path:
         return self.home / "mart.duckdb"
+
+    def dbt_statuses(self) -> dict[str, str]:
+        """Status (PASS, FAIL, ERROR, …) of every node the run's dbt builds reported, by name,
+        from the home's dbt log (target/run_results.json holds only the last of the builds)."""
+        log = (self.home / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+        return {
+            m.group(2): m.group(1)
+            for m in re.finditer(r"\d+ of \d+ (PASS|FAIL|ERROR|WARN|SKIP|OK)\S* (\S+)", log)
+        }
 
 
 def cli(*args: str, env: dict[str, str] | None = None, check: bool = False):

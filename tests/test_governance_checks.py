@@ -1,6 +1,9 @@
 """The governance checks can fail: a throwaway dbt project with the project's governance macros and
 singular tests, holding compliant models and models that break each rule, must report exactly the
-planted problems; the k-anonymity test and the disclosure cascade are checked on made-up data."""
+planted problems; the k-anonymity test and the disclosure cascade are checked on made-up data; the
+linkage attack (macros/governance/linkage.sql) finds the small classes and the classes without
+diversity that only a join reveals, through a shared pseudonym and one link further, and the
+declaration problems of its meta."""
 
 from __future__ import annotations
 
@@ -129,13 +132,72 @@ MODELS: dict[str, str] = {
             cast(disclosure_level as bigint) as disclosure_level
         from disclosed
     """,
+    # linkage (k = 3). Domain probe_person: each model alone is k-anonymous (6/6 and 6/6), the
+    # join on person_pid is not: (A, 01) 4, (A, 02) 2, (B, 01) 2, (B, 02) 4; the class (A, 01) all
+    # earn 'high' (l = 1), the class (B, 02) has no income at all (passes).
+    "models/marts/lk_people.sql": """
+        select * from (values
+            ('p1', 'A', 'high'), ('p2', 'A', 'high'), ('p3', 'A', 'high'), ('p4', 'A', 'high'),
+            ('p5', 'A', 'low'), ('p6', 'A', 'high'), ('p7', 'B', 'low'), ('p8', 'B', 'high'),
+            ('p9', 'B', null), ('p10', 'B', null), ('p11', 'B', null), ('p12', 'B', null)
+        ) as t (person_pid, ward, income)
+        union all
+        select person_pid, 'B', null from {{ ref('lk_late') }} where false
+    """,
+    "models/marts/lk_visits.sql": """
+        select * from (values
+            ('p1', '01'), ('p2', '01'), ('p3', '01'), ('p4', '01'), ('p7', '01'), ('p8', '01'),
+            ('p5', '02'), ('p6', '02'), ('p9', '02'), ('p10', '02'), ('p11', '02'), ('p12', '02')
+        ) as t (person_pid, visit_month)
+    """,
+    # a quasi column nobody told the check about: every pet is alone in its class
+    "models/marts/lk_pets.sql": """
+        select 'pet' || cast(i as varchar) as pet_pid, 'cat' as species,
+               cast('2026-01-01' as date) + cast(i as integer) as adopted_on
+        from range(6) as r (i)
+    """,
+    # one join further through a link column: the member's claim leads to the case's date
+    "models/marts/lk_claims.sql": """
+        select 'm' || cast(i as varchar) as member_pid, 'c' || cast(i as varchar) as case_no
+        from range(1, 7) as r (i)
+    """,
+    "models/marts/lk_cases.sql": """
+        select * from (values
+            ('c1', '2026-01-05'), ('c2', '2026-01-05'), ('c3', '2026-01-05'),
+            ('c4', '2026-01-06'), ('c5', '2026-01-07'), ('c6', '2026-01-07')
+        ) as t (case_no, received_on)
+    """,
+    # compliant: five households of size 2
+    "models/marts/lk_households.sql": """
+        select 'h' || cast(i as varchar) as household_pid, '2' as size_band from range(5) as r (i)
+    """,
+    # declared wrongly: a pseudonym without its domain; an exclusion without a reason; an
+    # excluded model that shares the person domain; a keyed model missing from depends_on
+    "models/marts/lk_undeclared.sql": """
+        select 'o1' as owner_pid, 'x' as thing
+    """,
+    "models/marts/lk_excluded.sql": """
+        select 'x1' as x_pid
+    """,
+    "models/marts/lk_excluded_shared.sql": """
+        select 'p1' as visitor_pid
+    """,
+    "models/marts/lk_late.sql": """
+        select 'l' || cast(i as varchar) as person_pid, 'z' as zone from range(5) as r (i)
+    """,
 }
 
 
-def _col(name: str, dtype: str, pii: str | None = "quasi", desc: str = "described") -> dict:
+def _col(
+    name: str,
+    dtype: str,
+    pii: str | None = "quasi",
+    desc: str = "described",
+    **meta: str,
+) -> dict:
     col: dict = {"name": name, "data_type": dtype, "description": desc}
     if pii is not None:
-        col["config"] = {"meta": {"pii": pii}}
+        col["config"] = {"meta": {"pii": pii, **meta}}
     return col
 
 
@@ -162,7 +224,54 @@ MARTS_YML = {
         _col("age_band", "varchar"),
         _col("disclosure_level", "bigint", "none"),
     ],
+    "lk_people": [
+        _col("person_pid", "varchar", "quasi", pseudonym="probe_person"),
+        _col("ward", "varchar"),
+        _col("income", "varchar", "sensitive"),
+    ],
+    "lk_visits": [
+        _col("person_pid", "varchar", "quasi", pseudonym="probe_person"),
+        _col("visit_month", "varchar"),
+    ],
+    "lk_pets": [
+        _col("pet_pid", "varchar", "quasi", pseudonym="probe_pet"),
+        _col("species", "varchar"),
+        _col("adopted_on", "date"),
+    ],
+    "lk_claims": [
+        _col("member_pid", "varchar", "quasi", pseudonym="probe_member"),
+        _col("case_no", "varchar", "quasi", link="probe_case"),
+    ],
+    "lk_cases": [
+        _col("case_no", "varchar", "quasi", link="probe_case"),
+        _col("received_on", "varchar"),
+    ],
+    "lk_households": [
+        _col("household_pid", "varchar", "quasi", pseudonym="probe_household"),
+        _col("size_band", "varchar"),
+    ],
+    "lk_undeclared": [_col("owner_pid", "varchar"), _col("thing", "varchar", "none")],
+    "lk_excluded": [_col("x_pid", "varchar", "quasi", pseudonym="probe_x")],
+    "lk_excluded_shared": [_col("visitor_pid", "varchar", "quasi", pseudonym="probe_person")],
+    "lk_late": [
+        _col("person_pid", "varchar", "quasi", pseudonym="probe_late"),
+        _col("zone", "varchar"),
+    ],
 }
+
+#: model-level meta of the probe models
+MODEL_META = {
+    "lk_excluded": {"linkage": "excluded"},
+    "lk_excluded_shared": {"linkage": "excluded", "linkage_reason": "reviewers' tier"},
+}
+
+#: the probe's linkage test: the project's macro, its own depends_on (lk_late left out on purpose)
+LINKAGE_TEST = """
+{%- for m in ['lk_people', 'lk_visits', 'lk_pets', 'lk_claims', 'lk_cases', 'lk_households'] %}
+-- depends_on: {{ ref(m) }}
+{%- endfor %}
+{{ governance_linkage_attack_sql() }}
+"""
 
 K_TESTED = {"dim_small_group": ["ward_code", "age_band"], "dim_cascaded": ["ward_code", "age_band"]}
 
@@ -183,6 +292,8 @@ def _write_project(root: Path) -> None:
     models = []
     for name, cols in MARTS_YML.items():
         model: dict = {"name": name, "description": f"probe model {name}", "columns": cols}
+        if name in MODEL_META:
+            model["config"] = {"meta": MODEL_META[name]}
         if name in K_TESTED:
             model["data_tests"] = [
                 {"k_anonymity": {"arguments": {"quasi_identifiers": K_TESTED[name]}}}
@@ -196,6 +307,7 @@ def _write_project(root: Path) -> None:
     tests.mkdir()
     for name in ("assert_public_columns_classified.sql", "assert_no_kojin_no_lineage.sql"):
         shutil.copy(REPO / "tests" / "dbt" / "governance" / name, tests / name)
+    (tests / "assert_no_linkage_disclosure.sql").write_text(LINKAGE_TEST, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +343,10 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
     for name in ("assert_public_columns_classified", "assert_no_kojin_no_lineage"):
         sql = (root / "target/compiled/governance_probe/tests" / f"{name}.sql").read_text()
         problems[name] = con.sql(sql).fetchall()
+    linkage_sql = (
+        root / "target/compiled/governance_probe/tests/assert_no_linkage_disclosure.sql"
+    ).read_text()
+    problems["assert_no_linkage_disclosure"] = con.sql(linkage_sql).fetchall()
     cascaded = con.sql(
         "select pid, ward_code, age_band, disclosure_level from main.dim_cascaded"
     ).fetchall()
@@ -290,3 +406,56 @@ def test_disclosure_cascade_keeps_big_cells_fine_and_every_group_at_least_k(prob
     # 200 people over 3 wards x 19 five-year bands: most cells hold >= 3 and stay at level 1
     assert levels.count(1) > 150
     assert set(levels) <= {1, 2, 3, 4}
+
+
+def _linkage(probe: dict) -> dict[str, list[tuple]]:
+    out: dict[str, list[tuple]] = {}
+    for domain, _class_id, size, attribute, problem in probe["problems"][
+        "assert_no_linkage_disclosure"
+    ]:
+        out.setdefault(domain, []).append((size, attribute, problem))
+    return out
+
+
+def test_linkage_attack_fails_the_build_on_the_planted_violations(probe: dict) -> None:
+    assert probe["statuses"]["assert_no_linkage_disclosure"][0] == "fail"
+    found = _linkage(probe)
+    # the compliant household domain and the excluded domain are not reported
+    assert set(found) == {
+        "declaration",
+        "pseudonym:probe_person",
+        "pseudonym:probe_pet",
+        "pseudonym:probe_member",
+    }, found
+
+
+def test_linkage_attack_finds_small_classes_only_the_join_reveals(probe: dict) -> None:
+    person = _linkage(probe)["pseudonym:probe_person"]
+    # alone, lk_people and lk_visits hold classes of 6; joined, (A, 02) and (B, 01) hold 2
+    assert sorted(size for size, attribute, _ in person if attribute is None) == [2, 2]
+
+
+def test_linkage_attack_finds_a_class_without_diversity(probe: dict) -> None:
+    person = _linkage(probe)["pseudonym:probe_person"]
+    l_problems = [(size, attribute) for size, attribute, _ in person if attribute]
+    # (A, 01): four persons, all 'high'; (B, 02) has no income at all and passes;
+    # the small classes (A, 02) and (B, 01) are diverse
+    assert l_problems == [(4, "lk_people.income")]
+
+
+def test_linkage_attack_covers_a_new_quasi_column_and_one_link_further(probe: dict) -> None:
+    found = _linkage(probe)
+    # adopted_on was never named to the check: every pet is alone in its class
+    assert sorted(size for size, _, _ in found["pseudonym:probe_pet"]) == [1] * 6
+    # the members' own model has no quasi column; their cases' dates single two of them out
+    assert sorted(size for size, _, _ in found["pseudonym:probe_member"]) == [1, 2]
+
+
+def test_linkage_declarations_are_checked(probe: dict) -> None:
+    declared = sorted((attr, problem) for _, attr, problem in _linkage(probe)["declaration"])
+    text = "\n".join(f"{a}: {p}" for a, p in declared)
+    assert "lk_undeclared.owner_pid: pseudonym column without config.meta.pseudonym" in text
+    assert "lk_excluded.: linkage: excluded without a linkage_reason" in text
+    assert "lk_excluded_shared.visitor_pid: domain pseudonym:probe_person is shared" in text
+    assert "lk_people.person_pid: domain pseudonym:probe_person is shared" in text
+    assert "lk_late.: not in the depends_on of the linkage test" in text

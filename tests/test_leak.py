@@ -126,6 +126,11 @@ def test_no_published_date_of_a_person_is_their_birth_date(built_city: BuiltCity
         "create temp table births as select p.person_pid, a.birth_date "
         "from wh.intermediate.int_identity__person_pseudonyms as p "
         "join wh.staging.stg_atena__persons as a using (atena_no) "
+        "where a.birth_date is not null "
+        "union all "  # the subject-area pseudonyms of the facts
+        "select d.domain_pid, a.birth_date "
+        "from wh.intermediate.int_identity__domain_pseudonyms as d "
+        "join wh.staging.stg_atena__persons as a on d.atena_no = a.atena_no "
         "where a.birth_date is not null"
     )
     assert published.sql("select count(*) from births").fetchall()[0][0] > 100

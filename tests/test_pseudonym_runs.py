@@ -90,9 +90,11 @@ def test_reidentify_is_for_key_holders_and_audited(built_city: BuiltCity, tmp_pa
     home = _copy_home(built_city, tmp_path / "home").root
     (home / "logs" / "reidentify.log").unlink(missing_ok=True)
     con = duckdb.connect(str(home / "mart.duckdb"), read_only=True)
-    pid, household = con.sql(
-        "select person_pid, household_pid from dim_persons where in_atena limit 1"
-    ).fetchall()[0]
+    pid = con.sql("select person_pid from dim_persons where in_atena limit 1").fetchall()[0][0]
+    household = con.sql("select household_pid from dim_households limit 1").fetchall()[0][0]
+    subject = con.sql(
+        "select subject_pid from fct_access_events where subject_pid is not null limit 1"
+    ).fetchall()[0][0]
     con.close()
     with open(built_city.truth / "persons.csv", newline="", encoding="utf-8") as fh:
         truth = {(r["kind"], r["value"]) for r in csv.DictReader(fh)}
@@ -104,6 +106,11 @@ def test_reidentify_is_for_key_holders_and_audited(built_city: BuiltCity, tmp_pa
     proc = _reidentify(home, built_city.key_file, household, "case 2026-0042 世帯の確認")
     assert proc.returncode == 0, proc.stderr
     assert ("setai_no", proc.stdout.split("世帯番号")[1].split()[0]) in truth
+    # a subject-area pseudonym (an access case's subject) leads back to the person's 宛名番号
+    proc = _reidentify(home, built_city.key_file, subject, "case 2026-0042 アクセス調査")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("access_subject ")
+    assert ("atena_no", proc.stdout.split("宛名番号")[1].split()[0]) in truth
 
     unknown = _reidentify(home, built_city.key_file, "nope:0000", "case 2026-0043 typo check")
     assert unknown.returncode == 1
@@ -115,10 +122,11 @@ def test_reidentify_is_for_key_holders_and_audited(built_city: BuiltCity, tmp_pa
     assert number not in wrong_key.stdout + wrong_key.stderr
 
     log = _log(home)
-    assert [e["outcome"] for e in log] == ["found", "found", "not_found", "key_mismatch"]
-    assert [e["pid"] for e in log] == [pid, household, "nope:0000", pid]
+    assert [e["outcome"] for e in log] == ["found", "found", "found", "not_found", "key_mismatch"]
+    assert [e["pid"] for e in log] == [pid, household, subject, "nope:0000", pid]
     assert all(e["user"] and e["at"] and e["reason"].startswith("case 2026-") for e in log)
     assert log[0]["kind"] == "person" and log[1]["kind"] == "household"
+    assert log[2]["kind"] == "access_subject"
     raw = (home / "logs" / "reidentify.log").read_text(encoding="utf-8")
     assert number not in raw, "the audit log never holds the re-identified number"
     assert oct((home / "logs" / "reidentify.log").stat().st_mode & 0o777) == oct(0o600)

@@ -6,6 +6,9 @@
 - kinds: ``person`` (宛名番号), ``household`` (世帯番号), ``kiso`` (基礎年金番号, an internal key
   for pension records whose person has no 宛名番号 in the warehouse). The kind is part of the
   HMAC input, so one number gets unrelated pseudonyms as a person and as a household.
+- subject-area domains (``DOMAIN_KINDS``): the pseudonym of a person's person pseudonym in a
+  domain (``insured``, ``fuka``, ``exemption``, ``income``, ``access_subject``); each public
+  area carries its own, so areas cannot be joined on the person.
 - The value is hashed exactly as given (staging has normalised it: 10 digits).
 - 80 bits keep the chance of any collision among 1.4 million persons below 1e-12, and the
   mapping models test uniqueness anyway.
@@ -23,7 +26,11 @@ from typing import Any
 
 from .keys import PseudonymKey
 
-KINDS = ("person", "household", "kiso")
+#: Subject-area domains: a person's pseudonym in one public area is ``pseudonym(domain,
+#: person_pid)``, unrelated to their pseudonym in any other area, so published areas cannot be
+#: joined (the dbt macro ``pseudonym_domains()`` lists which public models use which domain).
+DOMAIN_KINDS = ("insured", "fuka", "exemption", "income", "access_subject")
+KINDS = ("person", "household", "kiso", *DOMAIN_KINDS)
 HEX_DIGITS = 20
 _BLOCK = 64  # SHA-256 block size in bytes
 

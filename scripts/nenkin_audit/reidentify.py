@@ -9,8 +9,12 @@ nothing.
 
 Audit log: ``<home>/logs/reidentify.log``, one JSON object per line, appended (owner-only file):
 ``{"at": ISO timestamp, "user": OS user, "uid": ..., "pid": the pseudonym asked for,
-"kind": person|household|kiso|null, "reason": the reason given, "outcome": found|not_found|
+"kind": person|household|kiso|<domain>|null, "reason": the reason given, "outcome": found|not_found|
 key_mismatch}``. The line never holds the re-identified number itself.
+
+A subject-area pseudonym (domain kinds, e.g. the ``access_subject`` of an access case) is
+``pseudonym(domain, person_pid)``: it is checked against the key, then the person pseudonym it was
+made from is re-identified in turn (the log line's kind is the domain).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import duckdb
 from .errors import UserError
 from .home import Home
 from .keys import KEY_FILE_ENV, load_key, resolve_key_file
-from .pseudonym import Pseudonymiser
+from .pseudonym import DOMAIN_KINDS, Pseudonymiser
 
 #: (kind, mapping relation in the warehouse, identifier column, pseudonym column, label)
 MAPPINGS = (
@@ -46,6 +50,14 @@ MAPPINGS = (
         "世帯番号",
     ),
     ("kiso", "intermediate.int_identity__kiso_keys", "kiso_nenkin_no", "kiso_pid", "基礎年金番号"),
+)
+
+#: subject-area pseudonyms: (mapping relation, person pseudonym column, domain column, pseudonym)
+DOMAIN_MAPPING = (
+    "intermediate.int_identity__domain_pseudonyms",
+    "person_pid",
+    "domain",
+    "domain_pid",
 )
 
 MIN_REASON_CHARS = 10
@@ -106,6 +118,14 @@ def _lookup(home: Home, pid: str) -> tuple[str, str, str] | None:
             ).fetchall()
             if rows:
                 return kind, rows[0][0], label
+        relation, person_col, domain_col, domain_pid_col = DOMAIN_MAPPING
+        if relation in existing:
+            rows = con.execute(
+                f"select {domain_col}, {person_col} from {relation} where {domain_pid_col} = ?",
+                [pid],
+            ).fetchall()
+            if rows:
+                return rows[0][0], rows[0][1], "person pseudonym"
     finally:
         con.close()
     return None
@@ -154,6 +174,21 @@ def reidentify(home: Home, pid: str, reason: str) -> Reidentified | None:
             f"the pseudonym {pid} was not made with the key {key.key_id} ({key_file}); "
             "re-identification needs the key the mart was built with"
         )
+    if kind in DOMAIN_KINDS:
+        # a subject-area pseudonym: re-identify the person pseudonym it was made from
+        person = _lookup(home, identifier)
+        if person is None or person[0] not in ("person", "kiso"):
+            entry["outcome"] = "not_found"
+            _audit(home, entry)
+            return None
+        if Pseudonymiser(key)(person[0], person[1]) != identifier:
+            entry["outcome"] = "key_mismatch"
+            _audit(home, entry)
+            raise UserError(
+                f"the pseudonym {pid} was not made with the key {key.key_id} ({key_file}); "
+                "re-identification needs the key the mart was built with"
+            )
+        _, identifier, label = person
     entry["outcome"] = "found"
     _audit(home, entry)
     return Reidentified(kind=kind, identifier=identifier, label=label)

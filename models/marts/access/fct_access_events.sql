@@ -9,10 +9,12 @@ with context as (
 ),
 
 persons as (
+    -- the subject as the access area's pseudonym (domain 'access_subject'), not joinable to dim_persons
     select
         atena_no,
-        person_pid
-    from {{ ref('int_identity__person_pseudonyms') }}
+        domain_pid as person_pid
+    from {{ ref('int_identity__domain_pseudonyms') }}
+    where domain = 'access_subject' and atena_no is not null
 ),
 
 final as (

@@ -12,6 +12,8 @@ final as (
         cast(disclosure_level as bigint) as disclosure_level,
         cast(current_members > 0 as boolean) as is_current
     from households
+    -- households with ward and size band withheld (the residue, fewer than k) are not listed
+    where disclosure_level < 3
 )
 
 select * from final

@@ -1,5 +1,8 @@
-{#- One row per person pseudonym that any mart can carry. Quasi-identifiers are published as
-    generalised by int_persons__disclosed (k-anonymous over ward, age band, sex). -#}
+{#- One row per person pseudonym. Quasi-identifiers are published as generalised by
+    int_persons__disclosed (k-anonymous over ward, age band, sex, resident status). No household
+    pseudonym: the members of a household side by side would single the household out; and the
+    facts carry their own area's pseudonym, so this dimension joins no fact. Persons with every
+    quasi-identifier withheld (the residue of the cascade) are not listed. -#}
 with attributes as (
     select * from {{ ref('int_persons__attributes') }}
 ),
@@ -19,13 +22,12 @@ key as (
 final as (
     select
         cast(attributes.person_pid as varchar) as person_pid,
-        cast(attributes.household_pid as varchar) as household_pid,
         cast(disclosed.ward_code as varchar) as ward_code,
         cast(disclosed.age_band as varchar) as age_band,
         cast(disclosed.sex as varchar) as sex,
         cast(disclosed.disclosure_level as bigint) as disclosure_level,
-        cast(attributes.resident_status as varchar) as resident_status,
-        cast(attributes.is_deceased as boolean) as is_deceased,
+        cast(disclosed.resident_status as varchar) as resident_status,
+        cast(disclosed.resident_status = 'deceased' as boolean) as is_deceased,
         cast(attributes.is_protected as boolean) as is_protected,
         cast(attributes.in_atena as boolean) as in_atena,
         cast(reference.reference_date as date) as reference_date,
@@ -35,6 +37,9 @@ final as (
         on attributes.person_pid = disclosed.person_pid
     cross join reference
     cross join key
+    -- a person with every quasi-identifier withheld (the residue, fewer than k) is not listed:
+    -- its persons would be a class of their own
+    where disclosed.disclosure_level < 10
 )
 
 select * from final
