@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .home import Home
+from .runlog import RunRecord
 
 Say = Callable[[str], None]
 
@@ -48,11 +49,13 @@ def _exclusive(home: Home) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _step(name: str, say: Say) -> Iterator[None]:
+def _step(name: str, say: Say, record: RunRecord | None = None) -> Iterator[None]:
     say(f"== {name}")
     t0 = time.perf_counter()
     yield
     say(f"   {name}: done in {time.perf_counter() - t0:.1f}s")
+    if record is not None:
+        record.step(name, time.perf_counter() - t0)
 
 
 def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> int:
@@ -63,11 +66,7 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise UserError(f"inbox {inbox} is not a folder: pass the folder the extracts arrive in")
-    from .dbt_build import run_dbt
     from .keys import KEY_FILE_ENV, resolve_key_file
-    from .loader import load_inbox
-    from .publish import publish
-    from .scoring import score_warehouse
 
     home.ensure()
     key_file = resolve_key_file(home)
@@ -77,35 +76,53 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
             f"or place one at {home.default_key_file}; `nenkin-audit demo` creates a demo key"
         )
     with _exclusive(home):
-        say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}")
-        with _step("load", say):
-            summary = load_inbox(inbox, home.warehouse, progress=lambda m: say(f"   {m}"))
-        if getattr(summary, "rejected", 0):
-            say(
-                f"   warning: {summary.rejected} file(s) rejected and moved to "
-                f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
-            )
-        with _step("dbt build (seeds, models, tests)", say):
-            ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file)
-        if not ok:
-            return _build_failed(home, say)
-        with _step("score the access log (baselines, model, cases)", say):
-            scored = score_warehouse(
-                home.warehouse, model_store=home.models, say=lambda m: say(f"   {m}")
-            )
-            say(
-                f"   {scored.cases['combined']} case(s) reached the review queue "
-                f"({scored.in_budget} within the daily budget); "
-                f"{scored.flagged_lines} of {scored.lines} lines flagged "
-                f"({scored.flagged_lines / max(scored.lines, 1):.2%})"
-            )
-        with _step("dbt build of the scored models and their tests", say):
-            ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file)
-        if not ok:
-            return _build_failed(home, say)
-        with _step("publish", say):
-            path = publish(home)
-        say(f"published: {path}")
+        record = RunRecord()
+        outcome = "error"
+        try:
+            rc = _run_locked(inbox, home, key_file, say, record)
+            outcome = "published" if rc == 0 else "build_failed"
+            return rc
+        finally:
+            record.write(home, outcome)
+
+
+def _run_locked(inbox: Path, home: Home, key_file: Path, say: Say, record: RunRecord) -> int:
+    from .dbt_build import run_dbt
+    from .loader import load_inbox
+    from .publish import publish
+    from .scoring import score_warehouse
+
+    say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}")
+    with _step("load", say, record):
+        summary = load_inbox(inbox, home.warehouse, progress=lambda m: say(f"   {m}"))
+    if getattr(summary, "rejected", 0):
+        say(
+            f"   warning: {summary.rejected} file(s) rejected and moved to "
+            f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
+        )
+    with _step("dbt build (seeds, models, tests)", say, record):
+        ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file)
+        record.add_dbt_results(home.dbt_target)
+    if not ok:
+        return _build_failed(home, say)
+    with _step("score the access log (baselines, model, cases)", say, record):
+        scored = score_warehouse(
+            home.warehouse, model_store=home.models, say=lambda m: say(f"   {m}")
+        )
+        say(
+            f"   {scored.cases['combined']} case(s) reached the review queue "
+            f"({scored.in_budget} within the daily budget); "
+            f"{scored.flagged_lines} of {scored.lines} lines flagged "
+            f"({scored.flagged_lines / max(scored.lines, 1):.2%})"
+        )
+    with _step("dbt build of the scored models and their tests", say, record):
+        ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file)
+        record.add_dbt_results(home.dbt_target)
+    if not ok:
+        return _build_failed(home, say)
+    with _step("publish", say, record):
+        path = publish(home)
+    say(f"published: {path}")
     return 0
 
 
