@@ -179,7 +179,7 @@ def suppression_note(withheld: int, what: str) -> None:
         st.caption(
             f"※ {what} {withheld} 件は人数が少ない（10 未満）ため、個人が特定されないよう秘匿しています"
             f"（他の値から逆算できないよう補完秘匿を含む）。表では {SUPPRESSED}、"
-            "グラフでは欠けた点になります。"
+            "グラフには表示していません（線が途切れている週・月は秘匿です）。"
         )
 
 
@@ -312,8 +312,7 @@ def _password_login() -> User:
             if state.get("authentication_status"):
                 _auth_log("login_cookie", state.get("username"))
                 _start_session(state["username"], state.get("roles"))
-    if state.get("nenkin_user") is None:
-        _login_form(auth)
+    if state.get("nenkin_user") is None and not _login_form(auth):
         st.stop()
     state["nenkin_last_seen"] = time.time()
     return state["nenkin_user"]
@@ -335,43 +334,50 @@ def _start_session(username: str, roles: list[str] | None) -> None:
     st.session_state["nenkin_expired"] = False
 
 
-def _login_form(auth: Any) -> None:
+def _login_form(auth: Any) -> bool:
+    """The login form; True once the user is logged in (the form is then cleared, and the page
+    renders in the same run so the re-login cookie component is not cut short by a rerun)."""
     state = st.session_state
-    st.title("国民年金 点検ダッシュボード")
-    if state.get("nenkin_expired"):
-        st.warning("セッションの有効期限が切れました。もう一度ログインしてください。")
-    session_fails = [
-        t for t in state.get("nenkin_fails", []) if time.time() - t < LOCK_MINUTES * 60
-    ]
-    with st.form("login"):
-        st.subheader("ログイン")
-        username = st.text_input("ユーザー名", key="login_user").strip()
-        password = st.text_input("パスワード", type="password", key="login_password")
-        submitted = st.form_submit_button("ログイン")
-    if not submitted:
-        return
-    if len(session_fails) >= MAX_FAILURES or (
-        username and _recent_failures(username) >= MAX_FAILURES
-    ):
-        _auth_log("login_refused_locked", username or None)
-        st.error(
-            f"ログインの失敗が続いたため、{LOCK_MINUTES} 分間ログインできません。"
-            "時間をおいてから試すか、管理者に連絡してください。"
+    placeholder = st.empty()
+    with placeholder.container():
+        st.title("国民年金 点検ダッシュボード")
+        if state.get("nenkin_expired"):
+            st.warning("セッションの有効期限が切れました。もう一度ログインしてください。")
+        with st.form("login"):
+            st.subheader("ログイン")
+            username = st.text_input("ユーザー名", key="login_user").strip()
+            password = st.text_input("パスワード", type="password", key="login_password")
+            submitted = st.form_submit_button("ログイン")
+        if not submitted:
+            return False
+        now = time.time()
+        session_fails = [t for t in state.get("nenkin_fails", []) if now - t < LOCK_MINUTES * 60]
+        if len(session_fails) >= MAX_FAILURES or (
+            username and _recent_failures(username) >= MAX_FAILURES
+        ):
+            _auth_log("login_refused_locked", username or None)
+            st.error(
+                f"ログインの失敗が続いたため、{LOCK_MINUTES} 分間ログインできません。"
+                "時間をおいてから試すか、管理者に連絡してください。"
+            )
+            return False
+        ok = bool(username and password) and auth.authentication_controller.login(
+            username, password
         )
-        return
-    ok = bool(username and password) and auth.authentication_controller.login(username, password)
-    if ok:
-        _recent_failures(username)  # keeps the file tidy; successes do not reset a lock
-        _auth_log("login", username)
-        _start_session(username, state.get("roles"))
-        auth.cookie_controller.set_cookie()
-        st.rerun()
-    state["authentication_status"] = None
-    state["nenkin_fails"] = [*session_fails, time.time()]
-    if username:
-        _recent_failures(username, add=True)
-    _auth_log("login_failed", username or None)
-    st.error("ユーザー名またはパスワードが違います。")
+        if not ok:
+            state["authentication_status"] = None
+            state["nenkin_fails"] = [*session_fails, now]
+            if username:
+                _recent_failures(username, add=True)
+            _auth_log("login_failed", username or None)
+            st.error("ユーザー名またはパスワードが違います。")
+            return False
+    placeholder.empty()
+    _auth_log("login", username)
+    _start_session(username, state.get("roles"))
+    state["logout"] = None
+    auth.cookie_controller.set_cookie()
+    return True
 
 
 def _proxy_login() -> User:

@@ -55,8 +55,8 @@ queue = cases.select(
     pl.col("explanation_state")
     .replace_strict(ui.EXPLANATION_JA, default=pl.col("explanation_state"))
     .alias("業務上の説明"),
-    pl.col("staff_id").alias("職員"),
-    pl.col("subject_pid").alias("対象者（仮名）"),
+    pl.col("staff_id").fill_null("（複数）").alias("職員"),
+    pl.col("subject_pid").fill_null("—").alias("対象者（仮名）"),
     pl.col("line_count").alias("ログ行数"),
     pl.col("判断").fill_null("未判断"),
 )
@@ -72,11 +72,15 @@ case_id = st.selectbox(
 case = cases.filter(pl.col("case_id") == case_id).row(0, named=True)
 
 st.subheader(f"ケース {case_id}")
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3 = st.columns(3)
 c1.metric("リスクスコア", f"{case['risk_score']:.3f}")
 c2.metric("ログ行数", case["line_count"])
 c3.metric("説明のある行", case["explained_lines"])
-c4.metric("期間", f"{case['period_from']}〜{case['period_to']}")
+st.markdown(
+    f"**単位** {ui.ja(case['case_scope'], ui.SCOPE_JA)}　**期間** {case['period_from']}〜"
+    f"{case['period_to']}　**職員** {case['staff_id'] or '（複数）'}　"
+    f"**対象者（仮名）** {case['subject_pid'] or '（複数）'}"
+)
 st.markdown("**理由**（強い順）")
 for code in case["reasons"].split(","):
     st.markdown(f"- {signal_ja.get(code, code)}（`{code}`）")

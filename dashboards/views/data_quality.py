@@ -36,7 +36,7 @@ if share.height:
     offices = st.multiselect(
         "部署",
         by_office["office_name"].to_list(),
-        default=by_office["office_name"].to_list()[:5],
+        default=by_office["office_name"].to_list()[:3],
         key="dq-offices",
     )
     daily = share.filter(

@@ -85,6 +85,7 @@ reason_filter = st.multiselect(
     list(WORKLIST_REASONS),
     format_func=lambda r: WORKLIST_REASONS[r],
     key="worklist-reasons",
+    placeholder="すべての理由",
 )
 if reason_filter:
     work = work.filter(
