@@ -21,7 +21,7 @@ import streamlit as st
 
 from nenkin_audit.errors import UserError
 from nenkin_audit.exports import log_export, to_safe_csv
-from nenkin_audit.home import Home
+from nenkin_audit.home import Home, project_dir
 from nenkin_audit.publish import open_published
 from nenkin_audit.users import PAGES, ROLE_LABELS, ROLES, cookie_secret, load, users_file
 
@@ -150,14 +150,21 @@ SCOPE_JA = {
     "pair_window": "職員×対象者（週）",
     "staff_window": "職員の週",
 }
-OPERATION_JA = {
-    "01": "照会",
-    "02": "更新",
-    "03": "一覧検索",
-    "04": "帳票出力",
-    "05": "個人番号表示",
-}
+
+
+@st.cache_resource
+def code_names(seed: str) -> dict[str, str]:
+    """A code set's Japanese names from its seed (the one list of the codes), e.g. operations."""
+    df = pl.read_csv(project_dir() / "seeds" / "codes" / f"{seed}.csv", infer_schema=False)
+    return dict(zip(df[df.columns[0]], df[df.columns[1]], strict=True))
+
+
 LEDGER_STATUS_JA = {"loaded": "取込済", "duplicate": "重複", "rejected": "拒否"}
+
+
+def md_escape(text: str) -> str:
+    """Free text shown as Markdown literally (no links, emphasis or headings from a reason)."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in text)
 
 
 def ja(value: object, table: dict[str, str]) -> str:

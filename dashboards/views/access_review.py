@@ -184,11 +184,13 @@ st.dataframe(
         pl.col("dept_code").alias("部署"),
         pl.col("terminal_id").alias("端末"),
         pl.col("operation")
-        .replace_strict(ui.OPERATION_JA, default=pl.col("operation"))
+        .replace_strict(ui.code_names("code_operations"), default=pl.col("operation"))
         .alias("操作"),
-        pl.col("shori_jiyu").alias("処理事由"),
+        pl.col("shori_jiyu")
+        .replace_strict(ui.code_names("code_shori_jiyu"), default=pl.col("shori_jiyu"))
+        .alias("処理事由"),
         pl.col("subject_pid").alias("対象者（仮名）"),
-        pl.col("hit_count").alias("件数"),
+        pl.col("hit_count").cast(pl.String).fill_null("").alias("検索件数"),
         pl.col("explanation")
         .replace_strict(ui.TEMPLATE_JA, default=pl.col("explanation"))
         .fill_null("なし")
@@ -199,18 +201,16 @@ st.dataframe(
 )
 
 st.subheader("点検の判断")
+if msg := st.session_state.pop("decision-saved", None):
+    st.success(msg)
 history = reviews.history(ui.home().reviews, [case_id])
 if history.height:
-    st.dataframe(
-        history.select(
-            pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M").alias("日時"),
-            pl.col("disposition").alias("判断"),
-            pl.col("reason").alias("理由"),
-            pl.col("reviewer").alias("判断者"),
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    st.markdown("**判断の履歴**（古い順）")
+    for row in history.iter_rows(named=True):
+        st.markdown(
+            f"- {row['decided_at']:%Y-%m-%d %H:%M}　**{row['disposition']}**　"
+            f"{ui.md_escape(row['reason'])}（{ui.md_escape(row['reviewer'])}）"
+        )
     st.caption("判断は追記のみです。訂正は新しい判断として記録され、履歴は残ります。")
 with st.form(f"decision-{case_id}", clear_on_submit=True):
     disposition = st.radio("判断", reviews.DISPOSITIONS, horizontal=True, key="disposition")
@@ -223,5 +223,3 @@ with st.form(f"decision-{case_id}", clear_on_submit=True):
         else:
             st.session_state["decision-saved"] = f"{case_id} に「{disposition}」を記録しました。"
             st.rerun()
-if msg := st.session_state.pop("decision-saved", None):
-    st.success(msg)
