@@ -41,7 +41,7 @@ if shown.height:
         .encode(
             x=alt.X("week_start:T", title="週（開始日）", axis=alt.Axis(format="%m/%d")),
             y=alt.Y("filings:Q", title="件数"),
-            color=alt.Color("区分:N", title="区分"),
+            color=alt.Color("区分:N", title="区分", sort=list(ui.FLOW_JA.values())),
             tooltip=[
                 alt.Tooltip("week_start:T", title="週", format="%Y-%m-%d"),
                 alt.Tooltip("区分:N"),
@@ -53,6 +53,14 @@ if shown.height:
 else:
     st.info("この条件で表示できる週次件数はありません。")
 ui.suppression_note(weekly["is_suppressed"].sum(), "週次件数のうち")
+withheld = weekly.filter(pl.col("is_suppressed"))
+if withheld.height:
+    st.caption(
+        "秘匿した週: "
+        + "、".join(
+            f"{w:%m/%d}週の{f}" for w, f in withheld.select("week_start", "区分").iter_rows()
+        )
+    )
 
 st.header("処理日数（中央値・90パーセンタイル）")
 lead_names = {"received_to_forwarded": "受付→送付", "forwarded_to_result": "送付→結果受領"}

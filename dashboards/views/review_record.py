@@ -44,12 +44,16 @@ monthly = (
     .with_columns((pl.col(f"{n_days}日以内に判断") / pl.col("ケース数")).alias("実施率"))
 )
 st.header(f"点検の実施状況（{n_days} 日以内に判断した割合、月別）")
+st.caption(
+    f"予算内のケースのうち、点検日から {n_days} 日以内に最初の判断が記録された割合です"
+    "（年次の自己点検で報告する数値）。"
+)
 if monthly.height:
     st.altair_chart(
         alt.Chart(monthly.to_pandas())
         .mark_bar()
         .encode(
-            x=alt.X("月:N", title="月"),
+            x=alt.X("月:N", title="月", axis=alt.Axis(labelAngle=0)),
             y=alt.Y(
                 "実施率:Q",
                 title="実施率",

@@ -162,8 +162,9 @@ def demo(home: Home, *, persons: int, days: int, seed: int, say: Say = _say) -> 
         )
     rc = run(inbox, home, say=say)
     if rc == 0:
+        at = "" if home.root == Home.resolve().root else f" --home {home.root}"
         say(
-            f"open the dashboards with:  {_invoked_as()} serve"
-            + ("" if home.root == Home.resolve().root else f" --home {home.root}")
+            f"add a dashboard user:  {_invoked_as()} user add NAME --role manager{at}\n"
+            f"open the dashboards with:  {_invoked_as()} serve{at}"
         )
     return rc

@@ -53,4 +53,7 @@ def serve(home: Home) -> int:
         "--server.fileWatcherType",
         "none",
     ]
+    if mode == "proxy" and "STREAMLIT_SERVER_ADDRESS" not in os.environ:
+        # identity headers are trusted: only the proxy on this machine may reach the server
+        cmd += ["--server.address", "127.0.0.1"]
     return subprocess.call(cmd, env=env)
