@@ -186,6 +186,10 @@ def test_pages_show_japanese_labels_and_data(env: DashHome) -> None:
     assert "一致" in set(status["状態"]) and "matched" not in set(status["状態"])
     worklist = at.dataframe[1].value
     assert "受付番号" in worklist.columns and len(worklist) > 0
+    office = worklist["窓口"].iloc[0]
+    at.selectbox(key="reconciliation-office").set_value(office).run()
+    filtered = at.dataframe[1].value
+    assert set(filtered["窓口"]) == {office} and len(filtered) <= len(worklist)
     at.switch_page("views/runs.py").run()
     runs = at.dataframe[0].value
     assert runs["結果"].iloc[0] == "公開済み"
@@ -193,6 +197,9 @@ def test_pages_show_japanese_labels_and_data(env: DashHome) -> None:
     assert "取込台帳と鮮度" in [h.value for h in at.header]
     ledger = at.dataframe[2].value
     assert "取込済" in set(ledger["状態"])
+    quarantine = at.dataframe[3].value  # the city was generated with bad input
+    assert list(quarantine.columns) == ["抽出ファイル", "ファイル", "理由", "行数"]
+    assert quarantine["行数"].sum() > 0
 
 
 def test_a_failed_login_shows_no_page_is_logged_without_the_password_and_rate_limited(

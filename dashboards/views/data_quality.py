@@ -26,6 +26,12 @@ st.caption(
     "個人の記録を開いたログ行のうち、業務上の理由（届出・申請・処理結果・最近の取扱い・一覧検索など）が見つかった割合です。"
 )
 if share.height:
+    lo, hi = share["access_date"].min(), share["access_date"].max()
+    if lo < hi:
+        period = st.sidebar.slider(
+            "期間", min_value=lo, max_value=hi, value=(lo, hi), key="dq-period"
+        )
+        share = share.filter(pl.col("access_date").is_between(period[0], period[1]))
     by_office = (
         share.group_by("office_name")
         .agg(pl.col("subject_lines").sum(), pl.col("explained_lines").sum())

@@ -73,6 +73,14 @@ if office:
 if ftype:
     clauses.append("todokede_shubetsu = ?")
     wparams.append(ftype)
+received = ui.q("select min(received_date) as a, max(received_date) as b from fct_filing_worklist")
+lo, hi = received["a"][0], received["b"][0]
+if lo is not None and lo < hi:
+    period = st.sidebar.slider(
+        "受付日", min_value=lo, max_value=hi, value=(lo, hi), key="wl-period"
+    )
+    clauses.append("(received_date is null or received_date between ? and ?)")
+    wparams += [period[0], period[1]]
 work = ui.q(
     "select uketsuke_no, office_code, todokede_shubetsu, status, reasons, mismatch_fields, "
     "received_date, forwarded_date, days_since_received, days_pending "
