@@ -23,7 +23,7 @@ from nenkin_audit.errors import UserError
 from nenkin_audit.exports import log_export, to_safe_csv
 from nenkin_audit.home import Home, project_dir
 from nenkin_audit.publish import open_published
-from nenkin_audit.users import PAGES, ROLE_LABELS, ROLES, cookie_secret, load, users_file
+from nenkin_audit.users import ROLE_LABELS, ROLES, cookie_secret, load, pages_for, users_file
 
 SUPPRESSED = "—"
 AUTH_ENV = "NENKIN_AUDIT_AUTH"
@@ -218,8 +218,7 @@ class User:
 
     @property
     def pages(self) -> list[str]:
-        allowed = {p for r in self.roles for p in ROLES.get(r, ())}
-        return [p for p in PAGES if p in allowed]
+        return pages_for(self.roles)
 
 
 def current_user() -> User | None:
@@ -308,6 +307,14 @@ def _password_login() -> User:
     )
     _expire_if_idle(auth)
     state = st.session_state
+    user = state.get("nenkin_user")
+    if user is not None and (
+        user.name not in users or tuple(users[user.name].get("roles") or []) != user.roles
+    ):
+        _auth_log("session_ended_user_changed", user.name)  # removed or given another role
+        state["nenkin_user"] = None
+        state["logout"] = True
+        auth.cookie_controller.delete_cookie()
     if state.pop("nenkin_logout_requested", False):
         auth.cookie_controller.delete_cookie()
     if state.get("nenkin_user") is None and not state.get("nenkin_expired"):
@@ -498,11 +505,3 @@ def crosstab_filter(office: str | None, ftype: str | None, type_col: str = "todo
     if ftype:
         return f"grouping_level = 'column_total' and {type_col} = ?", [ftype]
     return "grouping_level = 'grand_total'", []
-
-
-def timed_page() -> float:
-    return time.perf_counter()
-
-
-def render_time(t0: float) -> None:
-    st.session_state["nenkin_render_seconds"] = time.perf_counter() - t0

@@ -288,3 +288,15 @@ def test_proxy_mode_needs_the_identity_headers(
     at = AppTest.from_file(str(APP), default_timeout=30).run()
     assert "認証プロキシ" in at.error[0].value
     assert not at.text_input and not at.dataframe
+
+
+def test_removing_a_user_ends_their_open_session(env: DashHome) -> None:
+    password = "Kari-Kansa-2026!"
+    added = user_cli(env.home, "add", "ichiji", "--role", "auditor", stdin=f"{password}\n" * 2)
+    assert added.returncode == 0, added.stderr
+    at = login("ichiji", password)
+    assert at.title[0].value == "点検記録"
+    assert user_cli(env.home, "remove", "ichiji").returncode == 0
+    at.run()
+    assert at.title[0].value == "国民年金 点検ダッシュボード" and not at.dataframe
+    assert auth_log(env.home)[-1]["event"] == "session_ended_user_changed"
