@@ -142,7 +142,8 @@ if staff_id and subjects:
     related = ui.q(
         "select subject_pid, count(*) as lines, count(distinct access_date) as days, "
         "count(*) filter (where explanation is not null) as explained, "
-        "min(access_date) as first_day, max(access_date) as last_day "
+        "strftime(min(access_date), '%Y-%m-%d') as first_day, "
+        "strftime(max(access_date), '%Y-%m-%d') as last_day "
         "from fct_access_events where staff_id = ? and subject_pid in "
         f"({', '.join('?' for _ in subjects)}) and access_date between ? and ? "
         "group by subject_pid order by lines desc",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import polars as pl
 import streamlit as st
 
@@ -58,13 +59,16 @@ STEP_JA = {
     "dbt build of the scored models and their tests": "採点結果の構築とテスト",
     "publish": "公開",
 }
-st.bar_chart(
-    steps.with_columns(
-        pl.col("step").replace_strict(STEP_JA, default=pl.col("step")).alias("手順")
+chart_data = steps.with_columns(
+    pl.col("step").replace_strict(STEP_JA, default=pl.col("step")).alias("手順")
+)
+st.altair_chart(
+    alt.Chart(chart_data.to_pandas())
+    .mark_bar()
+    .encode(
+        y=alt.Y("手順:N", sort=None, title=None),
+        x=alt.X("seconds:Q", title="秒"),
+        tooltip=[alt.Tooltip("手順:N"), alt.Tooltip("seconds:Q", title="秒", format=".1f")],
     ),
-    x="手順",
-    y="seconds",
-    x_label="手順",
-    y_label="秒",
-    horizontal=True,
+    width="stretch",
 )
