@@ -181,12 +181,15 @@ def counts_text(df: pl.DataFrame, value: str) -> pl.DataFrame:
     ).drop("is_suppressed")
 
 
-def suppression_note(withheld: int, what: str) -> None:
+def suppression_note(withheld: int, what: str, *, chart: bool = False) -> None:
+    """Say how many values were withheld and why (instead of unexplained gaps)."""
     if withheld:
+        shown = f"表では {SUPPRESSED}" + (
+            "、グラフには表示していません（線が途切れている点は秘匿です）" if chart else ""
+        )
         st.caption(
             f"※ {what} {withheld} 件は人数が少ない（10 未満）ため、個人が特定されないよう秘匿しています"
-            f"（他の値から逆算できないよう補完秘匿を含む）。表では {SUPPRESSED}、"
-            "グラフには表示していません（線が途切れている週・月は秘匿です）。"
+            f"（他の値から逆算できないよう補完秘匿を含む）。{shown}。"
         )
 
 

@@ -52,7 +52,7 @@ if shown.height:
     st.altair_chart(chart, width="stretch")
 else:
     st.info("この条件で表示できる週次件数はありません。")
-ui.suppression_note(weekly["is_suppressed"].sum(), "週次件数のうち")
+ui.suppression_note(weekly["is_suppressed"].sum(), "週次件数のうち", chart=True)
 withheld = weekly.filter(pl.col("is_suppressed"))
 if withheld.height:
     st.caption(

@@ -63,7 +63,7 @@ with right:
         ),
         hide_index=True,
     )
-ui.suppression_note(status["is_suppressed"].sum(), "突合結果の件数のうち")
+ui.suppression_note(status["is_suppressed"].sum(), "突合結果の件数のうち", chart=True)
 
 st.header("作業一覧（受付番号別）")
 clauses, wparams = ["1 = 1"], []

@@ -27,7 +27,7 @@ TEST_JA = {
 ui.require_page("runs")
 st.title("実行状況")
 runs = read_runs(ui.home())
-ui.data_date(runs[0]["finished_at"] if runs else None, "最終実行")
+ui.data_date(str(runs[0]["finished_at"]).replace("T", " ") if runs else None, "最終実行")
 if not runs:
     st.info(
         "実行記録がまだありません。`nenkin-audit run --inbox 受信フォルダ` を実行すると記録されます。"
@@ -66,7 +66,7 @@ st.altair_chart(
     alt.Chart(chart_data.to_pandas())
     .mark_bar()
     .encode(
-        y=alt.Y("手順:N", sort=None, title=None),
+        y=alt.Y("手順:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
         x=alt.X("seconds:Q", title="秒"),
         tooltip=[alt.Tooltip("手順:N"), alt.Tooltip("seconds:Q", title="秒", format=".1f")],
     ),
