@@ -99,3 +99,17 @@ def test_roles_and_password_rules() -> None:
     assert password_problem("sato", "aaaaaaaaaaaaaaaa") is not None
     assert password_problem("sato", "Password-2026!") is not None
     assert password_problem("sato", "Tenken-2026-Secure!") is None
+
+
+def test_serve_refuses_to_start_without_a_user(tmp_path: Path) -> None:
+    import subprocess
+
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("nenkin-audit")), "serve", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("NENKIN_AUDIT_")},
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "no dashboard users" in proc.stderr and "nenkin-audit user add" in proc.stderr
