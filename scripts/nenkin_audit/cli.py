@@ -67,6 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_home(s)
 
+    u = sub.add_parser(
+        "user", help="manage dashboard users (credentials file outside the repository)"
+    )
+    usub = u.add_subparsers(dest="user_action", required=True)
+    ua = usub.add_parser(
+        "add", help="add a user; the password is read twice from standard input, never argv"
+    )
+    ua.add_argument("name", help="login name (lower-case letters, digits, . _ -)")
+    ua.add_argument("--role", required=True, choices=["manager", "reviewer", "auditor"])
+    _add_home(ua)
+    ur = usub.add_parser("remove", help="remove a user")
+    ur.add_argument("name")
+    _add_home(ur)
+    ul = usub.add_parser("list", help="list the users and their roles")
+    _add_home(ul)
+
     i = sub.add_parser(
         "reidentify",
         help="key holders only: the 宛名番号 behind a pseudonym (logged to logs/reidentify.log)",
@@ -114,6 +130,15 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve
 
             return serve(Home.resolve(args.home), address=args.address)
+        if args.command == "user":
+            from .users import main as users_main
+
+            return users_main(
+                Home.resolve(args.home),
+                args.user_action,
+                getattr(args, "name", None),
+                getattr(args, "role", None),
+            )
         if args.command == "reidentify":
             from .reidentify import main as reidentify_main
 

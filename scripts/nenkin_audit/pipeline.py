@@ -7,6 +7,8 @@ published mart untouched (published contract §1)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import contextlib
 import fcntl
 import os
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .home import Home
+from .runlog import RunRecord
 
 Say = Callable[[str], None]
 
@@ -48,11 +51,13 @@ def _exclusive(home: Home) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _step(name: str, say: Say) -> Iterator[None]:
+def _step(name: str, say: Say, record: RunRecord | None = None) -> Iterator[None]:
     say(f"== {name}")
     t0 = time.perf_counter()
     yield
     say(f"   {name}: done in {time.perf_counter() - t0:.1f}s")
+    if record is not None:
+        record.step(name, time.perf_counter() - t0)
 
 
 def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> int:
@@ -64,11 +69,7 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
     if not inbox.is_dir():
         raise UserError(f"inbox {inbox} is not a folder: pass the folder the extracts arrive in")
     from .clock import RUN_DATE_ENV, run_date
-    from .dbt_build import run_dbt
     from .keys import KEY_FILE_ENV, load_key, resolve_key_file
-    from .loader import load_inbox
-    from .publish import publish
-    from .scoring import score_warehouse
 
     # Everything this run writes (warehouse, mart, logs, rejected files) is owner-only.
     os.umask(0o077)
@@ -88,37 +89,55 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
     today = run_date()
     os.environ[RUN_DATE_ENV] = today.isoformat()
     with _exclusive(home):
-        say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}, run date {today}")
-        with _step("load", say):
-            summary = load_inbox(
-                inbox, home.warehouse, progress=lambda m: say(f"   {m}"), today=today
-            )
-        if getattr(summary, "rejected", 0):
-            say(
-                f"   warning: {summary.rejected} file(s) rejected and moved to "
-                f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
-            )
-        with _step("dbt build (seeds, models, tests)", say):
-            ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file)
-        if not ok:
-            return _build_failed(home, say)
-        with _step("score the access log (baselines, model, cases)", say):
-            scored = score_warehouse(
-                home.warehouse, model_store=home.models, say=lambda m: say(f"   {m}")
-            )
-            say(
-                f"   {scored.cases['combined']} case(s) reached the review queue "
-                f"({scored.in_budget} within the daily budget); "
-                f"{scored.flagged_lines} of {scored.lines} lines flagged "
-                f"({scored.flagged_lines / max(scored.lines, 1):.2%})"
-            )
-        with _step("dbt build of the scored models and their tests", say):
-            ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file)
-        if not ok:
-            return _build_failed(home, say)
-        with _step("publish", say):
-            path = publish(home)
-        say(f"published: {path}")
+        record = RunRecord()
+        outcome = "error"
+        try:
+            rc = _run_locked(inbox, home, key_file, say, record, today)
+            outcome = "published" if rc == 0 else "build_failed"
+            return rc
+        finally:
+            record.write(home, outcome)
+
+
+def _run_locked(
+    inbox: Path, home: Home, key_file: Path, say: Say, record: RunRecord, today: dt.date
+) -> int:
+    from .dbt_build import run_dbt
+    from .loader import load_inbox
+    from .publish import publish
+    from .scoring import score_warehouse
+
+    say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}, run date {today}")
+    with _step("load", say, record):
+        summary = load_inbox(inbox, home.warehouse, progress=lambda m: say(f"   {m}"), today=today)
+    if getattr(summary, "rejected", 0):
+        say(
+            f"   warning: {summary.rejected} file(s) rejected and moved to "
+            f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
+        )
+    with _step("dbt build (seeds, models, tests)", say, record):
+        ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file)
+        record.add_dbt_results(home.dbt_target)
+    if not ok:
+        return _build_failed(home, say)
+    with _step("score the access log (baselines, model, cases)", say, record):
+        scored = score_warehouse(
+            home.warehouse, model_store=home.models, say=lambda m: say(f"   {m}")
+        )
+        say(
+            f"   {scored.cases['combined']} case(s) reached the review queue "
+            f"({scored.in_budget} within the daily budget); "
+            f"{scored.flagged_lines} of {scored.lines} lines flagged "
+            f"({scored.flagged_lines / max(scored.lines, 1):.2%})"
+        )
+    with _step("dbt build of the scored models and their tests", say, record):
+        ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file)
+        record.add_dbt_results(home.dbt_target)
+    if not ok:
+        return _build_failed(home, say)
+    with _step("publish", say, record):
+        path = publish(home)
+    say(f"published: {path}")
     return 0
 
 
@@ -159,8 +178,9 @@ def demo(home: Home, *, persons: int, days: int, seed: int, say: Say = _say) -> 
         )
     rc = run(inbox, home, say=say)
     if rc == 0:
+        at = "" if home.root == Home.resolve().root else f" --home {home.root}"
         say(
-            f"open the dashboards with:  {_invoked_as()} serve"
-            + ("" if home.root == Home.resolve().root else f" --home {home.root}")
+            f"add a dashboard user:  {_invoked_as()} user add NAME --role manager{at}\n"
+            f"open the dashboards with:  {_invoked_as()} serve{at}"
         )
     return rc
