@@ -7,9 +7,8 @@ published mart untouched (published contract §1)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import shutil
