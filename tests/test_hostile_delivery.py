@@ -1072,6 +1072,16 @@ def test_serve_binds_to_localhost_and_stops_with_its_child(row_run: RowRun) -> N
     port = _free_port()
     env = _env(STREAMLIT_SERVER_PORT=str(port))
     env.pop("STREAMLIT_SERVER_ADDRESS", None)
+    password = "Bind-test-only-9x!Q"  # serve starts only with a dashboard user
+    added = subprocess.run(
+        [CLI, "user", "add", "bindtest", "--role", "auditor", "--home", str(row_run.home)],
+        input=f"{password}\n{password}\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
     proc = subprocess.Popen(
         [CLI, "serve", "--home", str(row_run.home)],
         stdout=subprocess.DEVNULL,
