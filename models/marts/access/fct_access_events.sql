@@ -8,13 +8,8 @@ with context as (
     select * from {{ ref('int_audit__access_context') }}
 ),
 
-persons as (
-    -- the subject as the access area's pseudonym (domain 'access_subject'), not joinable to dim_persons
-    select
-        atena_no,
-        domain_pid as person_pid
-    from {{ ref('int_identity__domain_pseudonyms') }}
-    where domain = 'access_subject' and atena_no is not null
+subjects as (
+    select * from {{ ref('int_audit__subject_pseudonyms') }}
 ),
 
 final as (
@@ -29,13 +24,13 @@ final as (
         cast(context.shori_jiyu as varchar) as shori_jiyu,
         cast(context.operation as varchar) as operation,  -- noqa: RF04
         cast(context.screen_id as varchar) as screen_id,
-        cast(subject.person_pid as varchar) as subject_pid,
+        cast(subject.subject_pid as varchar) as subject_pid,
         cast(context.hit_count as bigint) as hit_count,
         cast(context.is_own_record as boolean) as is_own_record,
         cast(context.is_own_household as boolean) as is_own_household,
         cast(context.explanation as varchar) as explanation
     from context
-    left join persons as subject
+    left join subjects as subject
         on context.atena_no = subject.atena_no
 )
 

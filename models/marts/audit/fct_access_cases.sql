@@ -37,13 +37,8 @@ signals as (
     from {{ ref('audit_signals') }}
 ),
 
-persons as (
-    -- the subject as the access area's pseudonym (domain 'access_subject'), not joinable to dim_persons
-    select
-        atena_no,
-        domain_pid as person_pid
-    from {{ ref('int_identity__domain_pseudonyms') }}
-    where domain = 'access_subject' and atena_no is not null
+subjects as (
+    select * from {{ ref('int_audit__subject_pseudonyms') }}
 ),
 
 final as (
@@ -53,7 +48,7 @@ final as (
         cast(cases.case_kind as varchar) as case_kind,
         cast(signals.label_ja as varchar) as case_label_ja,
         cast(cases.staff_id as varchar) as staff_id,
-        cast(subject.person_pid as varchar) as subject_pid,
+        cast(subject.subject_pid as varchar) as subject_pid,
         cast(cases.queue_date as date) as queue_date,
         cast(cases.period_from as date) as period_from,
         cast(cases.period_to as date) as period_to,
@@ -77,7 +72,7 @@ final as (
         on cases.case_id = line_states.case_id
     left join signals
         on cases.case_kind = signals.signal_code
-    left join persons as subject
+    left join subjects as subject
         on cases.atena_no = subject.atena_no
 )
 

@@ -28,13 +28,8 @@ context as (
     select * from {{ ref('int_audit__access_context') }}
 ),
 
-persons as (
-    -- the subject as the access area's pseudonym (domain 'access_subject'), not joinable to dim_persons
-    select
-        atena_no,
-        domain_pid as person_pid
-    from {{ ref('int_identity__domain_pseudonyms') }}
-    where domain = 'access_subject' and atena_no is not null
+subjects as (
+    select * from {{ ref('int_audit__subject_pseudonyms') }}
 ),
 
 final as (
@@ -51,7 +46,7 @@ final as (
         cast(context.staff_role as varchar) as staff_role,
         cast(context.shori_jiyu as varchar) as shori_jiyu,
         cast(context.operation as varchar) as operation,
-        cast(subject.person_pid as varchar) as subject_pid,
+        cast(subject.subject_pid as varchar) as subject_pid,
         cast(context.hit_count as bigint) as hit_count,
         cast(context.explanation as varchar) as explanation,
         cast(context.is_working_day as boolean) as is_working_day,
@@ -62,7 +57,7 @@ final as (
     from line_cases
     inner join context
         on line_cases.log_id = context.log_id
-    left join persons as subject
+    left join subjects as subject
         on context.atena_no = subject.atena_no
     where line_cases.case_order = 1
 )

@@ -410,39 +410,31 @@ def _cases_for_mode(
 # ---------------------------------------------------------------- lines of the cases
 
 
+#: how a case of each scope finds its lines in the context (equality keys first, so that each
+#: join is a hash join on the case's member, person and day)
+SCOPE_JOINS = {
+    "staff_day": "c.staff_id = cs.staff_id and c.access_date = cs.queue_date",
+    "subject_day": "c.atena_no = cs.atena_no and c.access_date = cs.queue_date",
+    "pair_window": "c.staff_id = cs.staff_id and c.atena_no = cs.atena_no"
+    " and c.access_date between cs.period_from and cs.period_to",
+    "staff_window": "c.staff_id = cs.staff_id"
+    " and c.access_date between cs.period_from and cs.period_to",
+}
+
+
 def _case_lines_sql(signals: list[Signal]) -> str:
+    """The lines of every case: the unit's lines that the condition of one of the case's
+    signals (seed audit_signals, line_condition) selects."""
     cond = (
         "case cs.signal_code "
         + " ".join(f"when '{s.code}' then ({s.line_condition})" for s in signals)
         + " else false end"
     )
-    return f"""
-    select distinct cs.case_id, c.log_id
-    from case_signals as cs
-    inner join {CONTEXT} as c
-        on c.staff_id = cs.staff_id and c.access_date = cs.queue_date
-    where cs.scope = 'staff_day' and {cond}
-    union
-    select distinct cs.case_id, c.log_id
-    from case_signals as cs
-    inner join {CONTEXT} as c
-        on c.atena_no = cs.atena_no and c.access_date = cs.queue_date
-    where cs.scope = 'subject_day' and {cond}
-    union
-    select distinct cs.case_id, c.log_id
-    from case_signals as cs
-    inner join {CONTEXT} as c
-        on c.staff_id = cs.staff_id and c.atena_no = cs.atena_no
-    where cs.scope = 'pair_window' and c.access_date between cs.period_from and cs.period_to
-        and {cond}
-    union
-    select distinct cs.case_id, c.log_id
-    from case_signals as cs
-    inner join {CONTEXT} as c
-        on c.staff_id = cs.staff_id
-    where cs.scope = 'staff_window' and c.access_date between cs.period_from and cs.period_to
-        and {cond}
-    """
+    return "\nunion\n".join(
+        f"select distinct cs.case_id, c.log_id from case_signals as cs "
+        f"inner join {CONTEXT} as c on {join} where cs.scope = '{scope}' and {cond}"
+        for scope, join in SCOPE_JOINS.items()
+    )
 
 
 # ---------------------------------------------------------------- the step
