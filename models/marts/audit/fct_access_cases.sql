@@ -19,11 +19,11 @@ context as (
 ),
 
 line_states as (
+    -- the case's line count comes with the case (scoring.cases.line_count); here only how many
+    -- of its lines have an explanation
     select
         case_lines.case_id,
-        count(*) as line_count,
-        sum(case when context.is_explained then 1 else 0 end) as explained_lines,
-        count(distinct context.log_id) as lines_found
+        sum(case when context.is_explained then 1 else 0 end) as explained_lines
     from case_lines
     inner join context
         on case_lines.log_id = context.log_id
@@ -57,12 +57,12 @@ final as (
         cast(cases.reasons as varchar) as reasons,
         cast(cases.queue_rank as bigint) as queue_rank,
         cast(cases.in_budget as boolean) as in_budget,
-        cast(coalesce(line_states.line_count, 0) as bigint) as line_count,
+        cast(cases.line_count as bigint) as line_count,
         cast(coalesce(line_states.explained_lines, 0) as bigint) as explained_lines,
         cast(
             case
                 when coalesce(line_states.explained_lines, 0) = 0 then 'unexplained'
-                when line_states.explained_lines < line_states.line_count then 'partly_explained'
+                when line_states.explained_lines < cases.line_count then 'partly_explained'
                 else 'explained'
             end as varchar
         ) as explanation_state,
