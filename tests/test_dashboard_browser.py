@@ -115,7 +115,10 @@ def test_a_reviewer_records_a_decision_in_the_browser_and_it_persists(
             page.get_by_label("ユーザー名").fill("suzuki")
             page.get_by_label("パスワード").fill(PASSWORD)
             page.get_by_role("button", name="ログイン").click()
-            expect(page.get_by_role("heading", name="アクセス点検", level=1)).to_be_visible()
+            # while Streamlit re-runs the script, the page's heading can briefly stand twice
+            # (the element being replaced and its replacement): wait for the first
+            queue_heading = page.get_by_role("heading", name="アクセス点検", level=1).first
+            expect(queue_heading).to_be_visible()
             # no Deploy button or developer menu for users (client.toolbarMode minimal)
             expect(page.get_by_text("Deploy", exact=True)).to_have_count(0)
             expect(page.get_by_role("heading", name="点検の判断")).to_be_visible()
@@ -127,8 +130,8 @@ def test_a_reviewer_records_a_decision_in_the_browser_and_it_persists(
 
             page.reload()
             login = page.get_by_label("ユーザー名")
-            heading = page.get_by_role("heading", name="アクセス点検", level=1)
-            expect(login.or_(heading)).to_be_visible()
+            heading = page.get_by_role("heading", name="アクセス点検", level=1).first
+            expect(login.or_(heading).first).to_be_visible()
             if login.is_visible():  # no re-login cookie: log in again
                 login.fill("suzuki")
                 page.get_by_label("パスワード").fill(PASSWORD)
@@ -144,7 +147,7 @@ def test_a_reviewer_records_a_decision_in_the_browser_and_it_persists(
             expect(
                 page.get_by_text("Page not found").or_(page.get_by_label("ユーザー名"))
             ).to_be_visible()
-            expect(page.get_by_role("heading", name="アクセス点検", level=1)).to_be_visible()
+            expect(queue_heading).to_be_visible()
             expect(page.get_by_role("heading", name="届出処理状況")).to_have_count(0)
         finally:
             browser.close()
