@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from .. import menjo_rules
+from ..project import dbt_var, seed_rows
 from . import vocab
 from .calendar import INITIAL, START, Calendar
 from .eras import era
@@ -36,13 +37,19 @@ from .people import EV_NONE, People
 from .rng import stream
 from .staff import Staff
 
-WINDOW = 31  # dbt var reconciliation_window_days
+WINDOW = int(dbt_var("reconciliation_window_days"))
 MAX_SHIFT = 365  # largest target-date correction JPS makes in a generated city (days)
 
-TYPES = ("11", "12", "13", "14", "15", "21", "22", "31", "32", "33", "34", "35", "41", "42", "43")
-TYPE_WEIGHTS = np.array([12, 10, 7, 3, 2, 4, 2, 3, 22, 7, 7, 2, 14, 3, 2], dtype=float)
+_TYPE_SEED = seed_rows("codes/code_todokede_shubetsu")
+TYPES = tuple(r["todokede_shubetsu"] for r in _TYPE_SEED)
+#: relative frequency of each filing type in a generated city
+_TYPE_WEIGHT = {
+    **{"11": 12, "12": 10, "13": 7, "14": 3, "15": 2, "21": 4, "22": 2},
+    **{"31": 3, "32": 22, "33": 7, "34": 7, "35": 2, "41": 14, "42": 3, "43": 2},
+}
+TYPE_WEIGHTS = np.array([_TYPE_WEIGHT[t] for t in TYPES], dtype=float)
 EXEMPTION_TYPES = ("31", "32", "33", "34", "35")
-CLAIM_TYPES = ("41", "42", "43")
+CLAIM_TYPES = tuple(r["todokede_shubetsu"] for r in _TYPE_SEED if r["category"] == "請求")
 MENJO_OF = {"31": "01", "33": "06", "34": "07", "35": "08"}
 KBN_OF = {"41": "1", "42": "2", "43": "3"}
 NENKIN_CODE = {"1": "1150", "2": "5350", "3": "5650"}

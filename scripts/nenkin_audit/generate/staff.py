@@ -11,21 +11,24 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..project import code_set, seed_rows
 from . import vocab
 from .calendar import INITIAL, START, Calendar, is_working_day
 from .people import EV_NONE, G_RES, People, age_on
 from .profiles import STANDARD, Profile
 from .rng import stream
 
-OFFICE_DEPTS = ("H00",) + tuple(f"K{i:02d}" for i in range(1, 11)) + ("S01", "S02", "S03")
-DEPTS = OFFICE_DEPTS + ("I01", "J01")
-#: ward index (0..9) of each office; H00 serves the whole city (-1)
+_OFFICES = seed_rows("codes/code_offices")
+_WARD_CODES = code_set("code_wards")
+#: every department of the code seed, in its order; the offices that serve residents first
+DEPTS = tuple(o["office_code"] for o in _OFFICES)
+OFFICE_DEPTS = tuple(o["office_code"] for o in _OFFICES if o["serves_residents"] == "true")
+#: ward index (position in the ward seed) of each office; one without a ward (H00) serves the
+#: whole city (-1)
 OFFICE_WARD = {
-    "H00": -1,
-    **{f"K{i:02d}": i - 1 for i in range(1, 11)},
-    "S01": 2,
-    "S02": 6,
-    "S03": 9,
+    o["office_code"]: _WARD_CODES.index(o["ward_code"]) if o["ward_code"] else -1
+    for o in _OFFICES
+    if o["serves_residents"] == "true"
 }
 FAR = dt.date(2099, 12, 31)
 

@@ -1,216 +1,27 @@
-"""An independent, plain-Python reading of a generated inbox: the file rules of the raw interface,
-the row rules of the extracts that reconciliation needs, current state of change files, the
-個人番号 link, and the matching of contracts.md section F.
+"""An independent, plain-Python reading of a generated inbox for reconciliation: the current
+state of the change files, the 個人番号 link, and the matching of a JPS result row to a filing
+(docs/published-contract.md §3), step by step.
 
-It exists to check the generator's truth (built by construction) against the rules themselves,
-for small cities in tests; it is deliberately simple rather than fast."""
+It checks the generator's truth (built by construction) against the rules themselves, for small
+cities in tests; it is deliberately simple rather than fast, and it reads nothing of the dbt
+models: only the file and row rules (files.py, rows.py), the code seeds and the window the dbt
+project sets (var `reconciliation_window_days`)."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
-import io
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from ..formats import EraDateError, era_to_date, kojin_no_is_valid, normalise_kiso_nenkin_no
-from ..spec import EXTRACTS, FILE_NAME_RE
+from nenkin_audit.project import dbt_var
 
-WINDOW = 31
-TYPES = {"11", "12", "13", "14", "15", "21", "22", "31", "32", "33", "34", "35", "41", "42", "43"}
-OFFICES = {"H00", "S01", "S02", "S03", "I01", "J01"} | {f"K{i:02d}" for i in range(1, 11)}
-SHUBETSU = {"1", "3", "4", "5"}
-MENJO = {f"0{i}" for i in range(1, 9)}
-KBN = {"1", "2", "3", "4"}
-KEKKA = {"1", "2", "3", "4", "5", "6"}
+from .files import read_inbox
+from .rows import parse_jps, parse_kihon, parse_todokede, valid
+
+WINDOW = int(dbt_var("reconciliation_window_days"))
 
 
-class FileProblem(Exception):
-    pass
-
-
-def read_file(path: Path) -> tuple[str, list[dict[str, str]]]:
-    """(extract, records with _file, _line, _date, _seq) or FileProblem(reason)."""
-    m = FILE_NAME_RE.match(path.name)
-    if not m:
-        raise FileProblem("bad_name")
-    data = path.read_bytes()
-    if not data:
-        raise FileProblem("empty_file")
-    try:
-        text = (
-            data[3:].decode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data.decode("cp932")
-        )
-    except UnicodeDecodeError:
-        raise FileProblem("bad_encoding") from None
-    extract = m["extract"]
-    cols = list(EXTRACTS[extract].columns)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        records = list(reader)
-    except csv.Error:
-        raise FileProblem("malformed_csv") from None
-    if not records or records[0] != cols:
-        raise FileProblem("bad_header")
-    last = records[-1]
-    if len(last) != 2 or last[0] != "TRAILER":
-        raise FileProblem("missing_trailer")
-    body = records[1:-1]
-    if not last[1].isdigit() or int(last[1]) != len(body):
-        raise FileProblem("wrong_trailer_count")
-    if any(len(r) != len(cols) for r in body):
-        raise FileProblem("malformed_csv")
-    # physical line of each record
-    out = []
-    line = 2
-    for rec in body:
-        d = dict(zip(cols, rec, strict=True))
-        d["_file"] = path.name
-        d["_line"] = line
-        d["_date"] = m["date"]
-        d["_seq"] = int(m["seq"])
-        out.append(d)
-        line += 1 + sum(v.count("\n") for v in rec)
-    return extract, out
-
-
-def read_inbox(inbox: Path) -> tuple[dict[str, list[dict]], dict[str, tuple[str, str]]]:
-    """Rows per extract of every loadable file; and per offered file (status, reason)."""
-    rows: dict[str, list[dict]] = defaultdict(list)
-    ledger: dict[str, tuple[str, str]] = {}
-    seen: dict[str, str] = {}
-    files = sorted(p for p in Path(inbox).iterdir() if p.is_file() and not p.name.startswith("."))
-    for p in sorted(files, key=_load_order):
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()
-        if digest in seen and p.stat().st_size:
-            ledger[p.name] = ("duplicate", seen[digest])
-            continue
-        try:
-            extract, recs = read_file(p)
-        except FileProblem as exc:
-            ledger[p.name] = ("rejected", str(exc))
-            continue
-        seen[digest] = p.name
-        ledger[p.name] = ("loaded", "")
-        rows[extract].extend(recs)
-    return rows, ledger
-
-
-def _load_order(p: Path):
-    m = FILE_NAME_RE.match(p.name)
-    if not m:
-        return ("9", p.name)
-    return (m["date"], m["extract"], m["seq"], p.name)
-
-
-# ---------------------------------------------------------------------- row rules
-def _nfkc(v: str) -> str:
-    return unicodedata.normalize("NFKC", v).strip()
-
-
-def _era(v: str) -> dt.date | None:
-    v = _nfkc(v)
-    return era_to_date(v) if v else None
-
-
-def _ts(v: str) -> dt.datetime:
-    return dt.datetime.strptime(v, "%Y-%m-%d %H:%M:%S")
-
-
-def _kiso(v: str) -> str | None:
-    v = _nfkc(v)
-    if not v:
-        return None
-    k = normalise_kiso_nenkin_no(v)
-    if k is None:
-        raise ValueError("kiso")
-    return k
-
-
-def _kojin(v: str) -> str | None:
-    v = _nfkc(v)
-    if not v:
-        return None
-    if not kojin_no_is_valid(v):
-        raise ValueError("kojin")
-    return v
-
-
-def _code(v: str, allowed: set[str], *, empty_ok: bool = True) -> str | None:
-    if v == "" and empty_ok:
-        return None
-    if v not in allowed:
-        raise ValueError("code")
-    return v
-
-
-def parse_todokede(r: dict) -> dict:
-    if r["change_type"] not in ("I", "U", "D"):
-        raise ValueError("change_type")
-    return {
-        "uketsuke_no": r["uketsuke_no"],
-        "uketsuke_date": _era(r["uketsuke_date"]),
-        "office_code": _code(r["office_code"], OFFICES, empty_ok=False),
-        "type": _code(r["todokede_shubetsu"], TYPES, empty_ok=False),
-        "atena_no": r["atena_no"],
-        "kojin": _kojin(r["kojin_no"]),
-        "kiso": _kiso(r["kiso_nenkin_no"]),
-        "taisho": _era(r["taisho_date"]),
-        "shubetsu_after": _code(r["shubetsu_after"], SHUBETSU),
-        "menjo_shurui": _code(r["menjo_shurui"], MENJO),
-        "nenkin_kbn": _code(r["nenkin_kbn"], KBN),
-        "shintatsu": _era(r["shintatsu_date"]),
-        "torisage": _code(r["torisage"], {"0", "1"}, empty_ok=False),
-        "ct": r["change_type"],
-        "changed_at": _ts(r["changed_at"]),
-    }
-
-
-def parse_jps(r: dict) -> dict:
-    return {
-        "list_id": r["list_id"],
-        "list_date": _era(r["list_date"]),
-        "row_no": int(r["row_no"]),
-        "kiso": _kiso(r["kiso_nenkin_no"]),
-        "kojin": _kojin(r["kojin_no"]),
-        "type": _code(r["todokede_shubetsu"], TYPES, empty_ok=False),
-        "taisho": _era(r["taisho_date"]),
-        "kekka": _code(r["kekka"], KEKKA, empty_ok=False),
-        "kekka_date": _era(r["kekka_date"]),
-        "shubetsu_after": _code(r["shubetsu_after"], SHUBETSU),
-        "menjo_shurui": _code(r["menjo_shurui"], MENJO),
-        "_order": (r["_date"], r["_seq"]),
-    }
-
-
-def parse_kihon(r: dict) -> dict:
-    if r["change_type"] not in ("I", "U", "D"):
-        raise ValueError("change_type")
-    k = _kiso(r["kiso_nenkin_no"])
-    if k is None:
-        raise ValueError("kiso")
-    return {
-        "atena_no": r["atena_no"],
-        "kojin": _kojin(r["kojin_no"]),
-        "kiso": k,
-        "ct": r["change_type"],
-        "changed_at": _ts(r["changed_at"]),
-    }
-
-
-def _valid(rows: list[dict], parse) -> list[dict]:
-    out = []
-    for r in rows:
-        try:
-            out.append(parse(r))
-        except (ValueError, EraDateError):
-            continue
-    return out
-
-
-def _current(rows: list[dict], key: str) -> dict[str, dict]:
+def current(rows: list[dict], key: str) -> dict[str, dict]:
     cur: dict[str, dict] = {}
     for r in rows:
         k = r[key]
@@ -219,19 +30,18 @@ def _current(rows: list[dict], key: str) -> dict[str, dict]:
     return {k: v for k, v in cur.items() if v["ct"] != "D"}
 
 
-# ---------------------------------------------------------------------- section F
 def reconcile(inbox: Path) -> list[tuple]:
     """fct_reconciliation rows (uketsuke_no, list_id, row_no, status, mismatch_fields,
     taisho_date_shift_days)."""
     raw, _ = read_inbox(inbox)
-    filings = _current(_valid(raw["todokede"], parse_todokede), "uketsuke_no")
+    filings = current(valid(raw["todokede"], parse_todokede), "uketsuke_no")
     jps_by_key: dict[tuple, dict] = {}
-    for r in _valid(raw["jps_kekka"], parse_jps):
+    for r in valid(raw["jps_kekka"], parse_jps):
         k = (r["list_id"], r["row_no"])
         if k not in jps_by_key or r["_order"] > jps_by_key[k]["_order"]:
             jps_by_key[k] = r
     jps = list(jps_by_key.values())
-    kihon = _current(_valid(raw["nenkin_kihon"], parse_kihon), "atena_no")
+    kihon = current(valid(raw["nenkin_kihon"], parse_kihon), "atena_no")
     links: dict[str, set[str]] = defaultdict(set)
     for src in (kihon.values(), filings.values(), jps):
         for r in src:
