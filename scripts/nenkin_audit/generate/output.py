@@ -18,7 +18,6 @@ import polars as pl
 from ..rawfile import CRLF, encode_extract, write_bytes_atomic
 from ..spec import EXTRACTS, file_name
 
-MARK_COLS = ("_bad_code", "_bad_column", "_bad_note")
 #: files with more records than this are encoded in slices (memory, not bytes, changes)
 CHUNK_ROWS = 200_000
 BAD_ROW_SCHEMA = {

@@ -17,7 +17,6 @@ from .people import G_ARR, G_HIST, G_JUTO, G_RES, People, age_on
 from .rng import pick, stream
 
 NAT_D = np.datetime64("NaT", "D")
-NAT_S = np.datetime64("NaT", "ms")
 KOKUNEN_START = np.datetime64("1961-04-01")
 
 # profiles of pension persons

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ..spec import EXTRACTS
 from . import vocab
 from .calendar import INITIAL, START, Calendar
 from .eras import ymd
@@ -619,10 +618,6 @@ def age_on(birth: np.ndarray, on: dt.date) -> np.ndarray:
     """Age in whole years on a date."""
     by, bm, bd = ymd(np.asarray(birth, dtype="datetime64[D]"))
     return on.year - by - ((on.month * 100 + on.day) < (bm * 100 + bd))
-
-
-# The 宛名 record without change_type / changed_at, which the change-file writer adds.
-ATENA_TEXT_COLS = EXTRACTS["atena"].columns[:-2]
 
 
 def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:

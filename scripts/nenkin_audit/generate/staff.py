@@ -30,7 +30,6 @@ OFFICE_WARD = {
     for o in _OFFICES
     if o["serves_residents"] == "true"
 }
-FAR = dt.date(2099, 12, 31)
 
 
 @dataclass

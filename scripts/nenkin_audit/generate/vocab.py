@@ -405,8 +405,6 @@ SHINDANSHO_TEXTS: tuple[str, ...] = (
 
 HENREI_RIYU: tuple[str, ...] = code_set("code_henrei_riyu")
 
-SHUTOKU_JIYU_1: tuple[str, ...] = ("20歳到達", "厚生年金喪失", "転入", "共済組合喪失")
-SOSHITSU_JIYU_1: tuple[str, ...] = ("厚生年金加入", "共済組合加入", "第3号該当", "60歳到達")
 JUMIN_JIYU_START: tuple[str, ...] = ("出生", "転入", "転入", "職権記載")
 LEGAL_BASES: dict[str, str] = {
     "JPS": "番号法第19条第8号・国民年金法第108条",
