@@ -1,4 +1,4 @@
-"""The loader's file rules (raw interface §1, published contract §2, internal contract A), one test
+"""The loader's file rules (docs/raw-interface.md §1, docs/published-contract.md §2, internal contract A), one test
 per rule, each on a real DuckDB warehouse in tmp_path with files made by `nenkin_audit.rawfile`
 (or by corrupting its bytes)."""
 

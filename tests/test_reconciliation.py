@@ -98,7 +98,7 @@ def test_reconciliation_agrees_with_the_truth(city: City) -> None:
     ours = Counter(ours_rows)
     assert sum(truth.values()) > 0
     statuses = Counter(k[3] for k in truth.elements())
-    # the generated city exercises every status of published contract §3
+    # the generated city exercises every status of docs/published-contract.md §3.2
     assert set(statuses) == {
         "matched",
         "mismatched",

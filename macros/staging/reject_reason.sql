@@ -71,7 +71,7 @@
     {{ return(rules + [(condition, 'unknown_code', col)]) }}
 {%- endmacro %}
 
-{#- A code checked against a small code set given inline in raw interface §3 (no seed). -#}
+{#- A code checked against a small code set given inline in docs/raw-interface.md §3 (no seed). -#}
 {% macro rule_code_in(col, values, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {%- set quoted = [] -%}

@@ -797,7 +797,7 @@ def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
                 status = "mismatched" if diff else "matched"
                 out.append((uk, r0["list_id"], r0["row_no"], status, fields, shift))
             # a further final row names the filing that already has its result (published
-            # contract §3: uketsuke_no is null only for an unmatched result)
+            # docs/published-contract.md §3.2: uketsuke_no is null only for an unmatched result)
             for r in finals[1:]:
                 out.append((uk, r["list_id"], r["row_no"], "duplicate_result", None, None))
         elif holds:

@@ -55,7 +55,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "teikyo_iten": ("legal_basis", "file_name"),
     "staff": ("contractor_code",),
 }
-# hand-keyed digit fields where full-width digits occur (raw interface §2)
+# hand-keyed digit fields where full-width digits occur (docs/raw-interface.md §2)
 FULLWIDTH_COLS = ("kojin_no", "kiso_nenkin_no", "taisho_date")
 FULLWIDTH_RE = "[０-９－]"
 

@@ -159,7 +159,7 @@ def _unique_numbers(rng, n: int, lo: int, hi: int) -> np.ndarray:
 
 
 def kojin_numbers(rng, n: int) -> np.ndarray:
-    """n distinct valid 個人番号 as integers (12 digits; check digit per raw interface §2)."""
+    """n distinct valid 個人番号 as integers (12 digits; check digit per docs/raw-interface.md §2)."""
     base = _unique_numbers(rng, n, 10**10, 10**11)  # 11 digits, no leading zero
     digits = (base[:, None] // (10 ** np.arange(10, -1, -1))[None, :]) % 10
     weights = np.array([6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2])

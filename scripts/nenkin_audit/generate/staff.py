@@ -385,7 +385,7 @@ def _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end) -> pl.Data
     for k, (e, dept, kind) in enumerate(hires):
         s = n0 + k
         ji.append((sid[s], e, kind, "", dept))
-    # a move between two departments of §4: 転出 (3) and 転入 (2), same day, both depts filled
+    # a move inside docs/raw-interface.md §4.1: 転出 (3) and 転入 (2), same day, both depts filled
     for s, to in moves.items():
         ji.append((sid[s], april, "3", dept0[s], to))
         ji.append((sid[s], april, "2", dept0[s], to))
@@ -426,7 +426,7 @@ def _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end) -> pl.Data
 
 
 def _mid_moves(profile: Profile, cal: Calendar, rng, n0, take, dept0, moves, role, dsize):
-    """Mid-period moves between two office departments of §4 (profile.kk_transfers): sidx ->
+    """Mid-period moves between offices of docs/raw-interface.md §4.1 (profile.kk_transfers): sidx ->
     (effective date, new dept). The member keeps working, in the new department from that day."""
     kk: dict[int, tuple[dt.date, str]] = {}
     if profile.kk_transfers <= 0 or cal.days < 10:

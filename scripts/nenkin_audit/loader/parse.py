@@ -1,4 +1,4 @@
-"""Checking and parsing one extract file (raw interface §1) into its data records, losslessly.
+"""Checking and parsing an extract file (docs/raw-interface.md §1) into its data records, losslessly.
 
 The file's bytes are decoded (CP932, or UTF-8 after a BOM), the header and the trailer are
 checked, and the data records are split by the rules of RFC 4180: a line break ends a record
