@@ -136,232 +136,37 @@ def build(
 ) -> Filings:
     rng = stream(seed, "filings")
     work = list(cal.work)
-    n_work = len(work)
-    pre = n_work - cal.days
-    end = cal.end
     work_np = np.array(work, dtype="datetime64[D]")
+    pre = len(work) - cal.days
+    batch_np = np.array(cal.weekly(4, start=work[0]), dtype="datetime64[D]")  # 進達 on Fridays
+    list_np = np.array(list(cal.weekly(2)), dtype="datetime64[D]")  # JPS lists on Wednesdays
 
-    # ------------------------------------------------------------ how many, which type
-    rate = max(persons * 0.00025, 6.0)
-    per_day = rng.poisson(rate, n_work)
-    t = np.repeat(np.arange(n_work), per_day)
-    ftype = np.array(TYPES)[
-        np.searchsorted(
-            np.cumsum(TYPE_WEIGHTS) / TYPE_WEIGHTS.sum(), rng.random(len(t)), side="right"
-        ).clip(0, 14)
-    ]
-
-    # ------------------------------------------------------------ who files
-    kh = pension.kihon
-    pdf = people.df
-    kp = kh["pidx"].to_numpy()
-    prof = kh["profile"].to_numpy()
-    age = kh["age"].to_numpy()
-    ksex = kh["sex"].to_numpy()
-    alive = (
-        (pdf["event"].to_numpy()[kp] == EV_NONE)
-        & (kh["day"].to_numpy() < 0)
-        & (pdf["group"].to_numpy()[kp] == 0)
+    t, ftype = _filing_types(rng, persons, len(work))
+    who = _filers(rng, people, pension, t, ftype)
+    t, ftype, pidx = who.t, who.ftype, who.pidx
+    uk_date, uk_time, post, office, sidx = _reception(rng, people, staff, work, t, pidx)
+    taisho, shub_after, menjo_shurui, kbn, nendo = _targets(rng, ftype, uk_date)
+    menjo_shurui, allowed, decision = _exemption_decisions(
+        rng, pension, ftype, pidx, nendo, menjo_shurui
     )
-    fuka_open = np.isin(kp, pension.fuka.filter(pl.col("dattai_date").is_null())["pidx"].to_numpy())
-    menjo25 = np.isin(kp, pension.menjo.filter(pl.col("nendo") == 2025)["pidx"].to_numpy())
-    has_saitei = np.isin(kp, pension.saitei["pidx"].to_numpy())
-    first = prof == P_FIRST_OPEN
-    pools = {
-        "11": prof == P_CLOSED_2GO,
-        "12": first,
-        "13": first | (prof == P_THIRD_OPEN),
-        "14": (prof == P_6064) & (age <= 64),
-        "15": prof == P_NINI_OPEN,
-        "21": first & ~fuka_open,
-        "22": first & fuka_open,
-        "31": first & ~menjo25,
-        "32": first & ~menjo25,
-        "33": first & ~menjo25 & (age <= 25),
-        "34": first & ~menjo25 & (age <= 49),
-        "35": first & ~menjo25 & (ksex == "2") & (age <= 45),
-        "41": np.isin(prof, (P_6064, P_NINI_OPEN, P_RECEIVER))
-        & (age >= 64)
-        & (age <= 66)
-        & ~has_saitei,
-        "42": (first | (prof == P_THIRD_OPEN)) & ~has_saitei,
-        "43": (first | (prof == P_THIRD_OPEN)) & (age >= 25) & ~has_saitei,
-    }
-    # low incomes apply for exemptions more often
-    inc25 = pension.shotoku.filter(pl.col("nendo") == 2025).select("pidx", "gokei_shotoku")
-    g = np.full(kh.height, 2_000_000)
-    pos = np.searchsorted(kp, inc25["pidx"].to_numpy())
-    g[pos] = inc25["gokei_shotoku"].to_numpy()
-    low_w = np.where(g < 1_600_000, 4.0, 1.0)
-    used = np.zeros(kh.height, bool)
-    krow = np.full(len(t), -1)  # index into kihon
-    for ty in TYPES:
-        idx = np.flatnonzero(ftype == ty)
-        if len(idx) == 0:
-            continue
-        pool = np.flatnonzero(pools[ty] & alive & ~used)
-        w = low_w[pool] if ty in ("31", "32", "34") else np.ones(len(pool))
-        got = _weighted_pick(rng, pool, w, len(idx))
-        krow[idx[: len(got)]] = got
-        used[got] = True
-    keep = krow >= 0
-    t, ftype, krow = t[keep], ftype[keep], krow[keep]
-    order = np.lexsort((rng.random(len(t)), t))
-    t, ftype, krow = t[order], ftype[order], krow[order]
-    nf = len(t)
-    pidx = kp[krow]
-    kiso = kh["kiso_nenkin_no"].to_numpy()[krow]
-    pkojin = kh["kojin_no"].to_numpy()[krow]
-    ward = pdf["ward_idx"].to_numpy()[pidx]
-
-    # ------------------------------------------------------------ when, where, by whom
-    uk_date = work_np[t]
-    secs = rng.integers(int(8.75 * 3600), int(17 * 3600), nf)
-    uk_time = uk_date.astype("datetime64[ms]") + (secs * 1000).astype("timedelta64[ms]")
-    post = rng.random(nf) < 0.2
-    u = rng.random(nf)
-    k_office = np.array(
-        [f"K{w + 1:02d}" if w >= 0 else "H00" for w in range(-1, 10)], dtype=object
-    )[ward + 1]
-    has_s = np.isin(ward, (2, 6, 9))
-    sub = np.select([ward == 2, ward == 6, ward == 9], ["S01", "S02", "S03"], "")
-    office = np.where((u >= 0.8) & (u < 0.9) & has_s, sub, np.where(u >= 0.9, "H00", k_office))
-    office = np.where(post, np.where(rng.random(nf) < 0.6, "H00", k_office), office).astype(str)
-    staff_ids = staff.staff["staff_id"].to_numpy()
-    sidx = pick_staff(staff, [max(work[k], INITIAL) for k in t], office, rng)
-
-    # ------------------------------------------------------------ what the filing says
-    off_days = rng.integers(0, 31, nf)
-    taisho = uk_date.copy()
-    taisho = np.where(
-        np.isin(ftype, ("11", "12", "13", "31")),
-        uk_date - off_days.astype("timedelta64[D]"),
-        taisho,
-    )
-    nendo = np.where(uk_date >= np.datetime64("2026-07-01"), 2026, 2025)
-    july = np.where(nendo == 2026, np.datetime64("2026-07-01"), np.datetime64("2025-07-01"))
-    taisho = np.where(np.isin(ftype, ("32", "34")), july, taisho)
-    month_start = uk_date.astype("datetime64[M]").astype("datetime64[D]")
-    taisho = np.where(ftype == "33", np.maximum(month_start, july), taisho)
-    taisho = np.where(
-        ftype == "35", uk_date + rng.integers(10, 150, nf).astype("timedelta64[D]"), taisho
-    )
-    taisho = np.where(
-        ftype == "15", uk_date + rng.integers(0, 10, nf).astype("timedelta64[D]"), taisho
-    )
-    shub_after = np.select(
-        [ftype == "11", ftype == "13", ftype == "14"],
-        ["1", np.where(rng.random(nf) < 0.7, "1", "3"), "4"],
-        "",
-    )
-    menjo_shurui = np.array([MENJO_OF.get(x, "") for x in ftype], dtype=object)
-    kbn = np.array([KBN_OF.get(x, "") for x in ftype], dtype=object)
-
-    # exemption decisions agree with the applicant's income (menjo_rules, contracts D)
-    shot = pension.shotoku
-    applied = menjo_shurui.copy()
-    allowed = np.full(nf, "", dtype=object)
-    decision = np.full(nf, "1", dtype=object)
-    ex_idx = np.flatnonzero(np.isin(ftype, ("32", "33", "34")))
-    inc_rows = (
-        {
-            (r["pidx"], r["nendo"]): _income_dict(r)
-            for r in shot.filter(
-                pl.col("pidx").is_in(pl.Series(np.unique(pidx[ex_idx])).implode())
-            ).to_dicts()
-        }
-        if len(ex_idx)
-        else {}
-    )
-    r_applied = rng.random(nf)
-    for i in ex_idx:
-        inc = inc_rows.get((int(pidx[i]), int(nendo[i])))
-        if ftype[i] == "32":
-            a = menjo_rules.allowed_shurui(inc or {}, int(nendo[i]))
-            grades = ["02", "03", "04", "05"]
-            if a is None:
-                applied[i] = "02" if r_applied[i] < 0.7 else "04"
-            else:
-                j = grades.index(a)
-                if r_applied[i] < 0.25 and j > 0:
-                    applied[i] = grades[j - 1]  # asks for more than the income allows
-                elif r_applied[i] > 0.85 and j < 3:
-                    applied[i] = grades[j + 1]
-                else:
-                    applied[i] = a
-        allowed[i], decision[i] = expected_decision(ftype[i], applied[i], inc, int(nendo[i]))
-    menjo_shurui = np.where(ftype == "32", applied, menjo_shurui)
-    claim = np.isin(ftype, CLAIM_TYPES)
-    decision = np.where(
-        claim & (rng.random(nf) < np.where(ftype == "42", 0.25, 0.08)), "5", decision
-    )
-
-    # ------------------------------------------------------------ lifecycle scenario
-    batch_days = cal.weekly(4, start=work[0])  # 進達 on Fridays (or the week's next working day)
-    batch_np = np.array(batch_days, dtype="datetime64[D]")
-    list_days = [d for d in cal.weekly(2)]
-    list_np = np.array(list_days, dtype="datetime64[D]")
-    lag = np.where(
-        np.isin(ftype, EXEMPTION_TYPES + CLAIM_TYPES),
-        rng.integers(3, 12, nf),
-        rng.integers(2, 5, nf),
-    )
-    ready = work_np[np.minimum(t + lag, n_work - 1)]
-    ready = np.where(t + lag >= n_work, np.datetime64("2099-01-01"), ready)
-    bpos = np.searchsorted(batch_np, ready, side="left")
-    has_batch = bpos < len(batch_np)
-    batch = np.where(has_batch, batch_np[np.minimum(bpos, len(batch_np) - 1)], np.datetime64("NaT"))
-    life = rng.random(nf)
-    life_kind = np.select(
-        [life < 0.01, life < 0.025, life < 0.035], ["deleted", "withdrawn", "stuck"], "forward"
-    ).astype(object)
-    # deleted filings are made (and deleted) within the activity, so both rows are delivered
-    life_kind = np.where((life_kind == "deleted") & (t < pre), "forward", life_kind)
-    forwarded = (life_kind == "forward") & has_batch
-    batch = np.where(forwarded, batch, np.datetime64("NaT"))
-    scen = np.array(SCENARIOS)[
-        np.searchsorted(np.cumsum(SCENARIO_P), rng.random(nf), side="right").clip(
-            0, len(SCENARIOS) - 1
-        )
-    ].astype(object)
-    mf_ok = np.isin(ftype, ("11", "13", "14", "31", "35"))
-    scen = np.where((scen == "mismatch_field") & ~mf_ok, "mismatch_date", scen)
-    scen = np.where(forwarded, scen, "")
-    # every scenario at least once when the city is small (on the earliest forwarded filings
-    # whose answers can still arrive)
-    roomy = np.flatnonzero(forwarded & (batch <= np.datetime64(end) - np.timedelta64(49, "D")))
-    for s_name in SCENARIOS:
-        if (scen[roomy] == s_name).any() if len(roomy) else True:
-            continue
-        cands = roomy[scen[roomy] == "match"]
-        if s_name == "mismatch_field":
-            cands = cands[mf_ok[cands]]
-        if len(cands):
-            scen[cands[0]] = s_name
-    for kind in ("deleted", "withdrawn", "stuck"):
-        if not (life_kind == kind).any():
-            c = np.flatnonzero((life_kind == "forward") & (t >= pre) & (scen == "match"))
-            if len(c):
-                life_kind[c[-1]] = kind
-                forwarded[c[-1]] = False
-                batch[c[-1]] = np.datetime64("NaT")
-                scen[c[-1]] = ""
-
+    batch, life_kind, forwarded = _forwarding(rng, ftype, t, work_np, batch_np, pre)
+    scen = _scenarios(rng, ftype, forwarded, batch, cal.end)
+    _every_lifecycle_once(scen, life_kind, forwarded, batch, t, pre)
     filings = pl.DataFrame(
         {
-            "fid": np.arange(nf),
+            "fid": np.arange(len(t)),
             "t": t,
             "uketsuke_date": uk_date,
             "uk_time": uk_time,
             "post": post,
             "office": office,
             "sidx": sidx,
-            "staff_id": staff_ids[sidx],
+            "staff_id": staff.staff["staff_id"].to_numpy()[sidx],
             "pidx": pidx,
-            "atena_no": pdf["atena_no"].to_numpy()[pidx],
-            "krow": krow,
-            "kiso": kiso,
-            "pkojin": pkojin,
+            "atena_no": people.df["atena_no"].to_numpy()[pidx],
+            "krow": who.krow,
+            "kiso": who.kiso,
+            "pkojin": who.pkojin,
             "type": ftype,
             "taisho": taisho,
             "shubetsu_after": shub_after,
@@ -373,7 +178,7 @@ def build(
             "life": life_kind.astype(str),
             "batch": batch,
             "scenario": scen.astype(str),
-            "refile_of": np.full(nf, -1),
+            "refile_of": np.full(len(t), -1),
         },
         schema_overrides={
             "uketsuke_date": pl.Date,
@@ -383,283 +188,15 @@ def build(
         },
     )
 
-    # ------------------------------------------------------------ JPS results
-    jrows: list[tuple] = []  # fid, list_date, role, kekka, taisho, shub, menjo, henrei
     rj = stream(seed, "filings", "jps")
-    weeks = np.array([1, 2, 3, 4, 5, 6])
-    wprob = np.array([0.25, 0.3, 0.2, 0.12, 0.08, 0.05])
-
-    def next_list(d: np.datetime64) -> np.datetime64 | None:
-        k = np.searchsorted(list_np, d, side="left")
-        return list_np[k] if k < len(list_np) else None
-
-    henrei = np.array(vocab.HENREI_RIYU, dtype=object)
-    refiles = []  # (orig fid, return list date)
-    f_rows = filings.filter(pl.col("scenario") != "").to_dicts()
-    for f in f_rows:
-        b = np.datetime64(f["batch"])
-        first_l = next_list(
-            b + np.timedelta64(int(7 * weeks[np.searchsorted(np.cumsum(wprob), rj.random())]), "D")
-        )
-        s_ = f["scenario"]
-        tai = np.datetime64(f["taisho"])
-        same = (tai, f["shubetsu_after"], f["menjo_shurui"])
-        dec = f["decision"]
-        if first_l is None or s_ == "unanswered":
-            continue
-        if s_ == "match":
-            jrows.append((f["fid"], first_l, "final", dec, *same, ""))
-        elif s_ == "mismatch_date":
-            off = int(rj.integers(1, 11)) * (1 if rj.random() < 0.5 else -1)
-            jrows.append(
-                (
-                    f["fid"],
-                    first_l,
-                    "final",
-                    dec,
-                    tai + np.timedelta64(off, "D"),
-                    same[1],
-                    same[2],
-                    "",
-                )
-            )
-        elif s_ == "mismatch_field":
-            sa, mj = same[1], same[2]
-            if f["type"] in ("11", "13", "14"):
-                sa = {"1": "3", "3": "1", "4": "5"}[sa]
-            else:
-                mj = "02"
-            jrows.append((f["fid"], first_l, "final", dec, tai, sa, mj, ""))
-        elif s_ == "returned":
-            jrows.append(
-                (f["fid"], first_l, "final", "2", *same, henrei[int(rj.integers(0, len(henrei)))])
-            )
-            if rj.random() < 0.6:
-                refiles.append((f["fid"], first_l))
-        elif s_ == "hold_final":
-            jrows.append((f["fid"], first_l, "hold", "3", *same, ""))
-            fin = next_list(first_l + np.timedelta64(int(rj.integers(14, 29)), "D"))
-            if fin is not None:
-                jrows.append((f["fid"], fin, "final", dec, *same, ""))
-        elif s_ == "hold_only":
-            jrows.append((f["fid"], first_l, "hold", "3", *same, ""))
-            if rj.random() < 0.4:
-                again = next_list(first_l + np.timedelta64(14, "D"))
-                if again is not None:
-                    jrows.append((f["fid"], again, "hold", "3", *same, ""))
-        elif s_ == "duplicate":
-            jrows.append((f["fid"], first_l, "final", dec, *same, ""))
-            dup = next_list(first_l + np.timedelta64(int(rj.integers(7, 22)), "D"))
-            if dup is not None:
-                jrows.append((f["fid"], dup, "dup", dec, *same, ""))
-        elif s_ == "large_shift":
-            off = large_shift_days(rj)
-            jrows.append(
-                (
-                    f["fid"],
-                    first_l,
-                    "shifted",
-                    dec,
-                    tai + np.timedelta64(off, "D"),
-                    same[1],
-                    same[2],
-                    "",
-                )
-            )
-
-    # returned and filed again: a new filing (new 受付番号) of the same person and type
-    new_rows = []
-    for orig, ret_list in refiles:
-        f = filings.row(orig, named=True)
-        d_new = np.datetime64(ret_list) + np.timedelta64(int(rj.integers(3, 16)), "D")
-        k = np.searchsorted(work_np, d_new, side="left")
-        if k >= n_work:
-            continue
-        lagk = int(rj.integers(2, 5))
-        ready_k = work_np[k + lagk] if k + lagk < n_work else None
-        bb = None
-        if ready_k is not None:
-            bi = np.searchsorted(batch_np, ready_k, side="left")
-            bb = batch_np[bi] if bi < len(batch_np) else None
-        new = dict(f)
-        new.update(
-            fid=nf + len(new_rows),
-            t=int(k),
-            uketsuke_date=work[k],
-            uk_time=dt.datetime.combine(work[k], dt.time(9, 0))
-            + dt.timedelta(seconds=int(rj.integers(0, 8 * 3600))),
-            batch=None if bb is None else bb.astype(dt.date),
-            scenario="match" if bb is not None else "",
-            life="forward",
-            refile_of=orig,
-            post=False,
-        )
-        new_rows.append(new)
-        if bb is not None:
-            fl = next_list(bb + np.timedelta64(int(7 * rj.integers(1, 5)), "D"))
-            if fl is not None:
-                jrows.append(
-                    (
-                        new["fid"],
-                        fl,
-                        "final",
-                        new["decision"],
-                        np.datetime64(new["taisho"]),
-                        new["shubetsu_after"],
-                        new["menjo_shurui"],
-                        "",
-                    )
-                )
-    if new_rows:
-        filings = pl.concat([filings, pl.DataFrame(new_rows, schema=filings.schema)])
-    nf = filings.height
-
-    # the receiving clerk of a refiled filing: someone at that office on that day
-    if new_rows:
-        re = filings.filter(pl.col("refile_of") >= 0)
-        got = pick_staff(staff, re["uketsuke_date"].to_list(), re["office"].to_numpy(), rj)
-        sid_arr = filings["sidx"].to_numpy().copy()
-        sid_arr[re["fid"].to_numpy()] = got
-        filings = filings.with_columns(
-            sidx=pl.Series(sid_arr), staff_id=pl.Series(staff_ids[sid_arr])
-        )
-
-    cols = list(zip(*jrows, strict=True)) if jrows else [[]] * 8
-    jps = pl.DataFrame(
-        {
-            "fid": np.array(cols[0], dtype=np.int64),
-            "list_date": np.array(cols[1], dtype="datetime64[D]"),
-            "role": np.array(cols[2], dtype=object).astype(str),
-            "kekka": np.array(cols[3], dtype=object).astype(str),
-            "taisho": np.array(cols[4], dtype="datetime64[D]"),
-            "shubetsu_after": np.array(cols[5], dtype=object).astype(str),
-            "menjo_shurui": np.array(cols[6], dtype=object).astype(str),
-            "henrei_riyu": np.array(cols[7], dtype=object).astype(str),
-        },
-        schema_overrides={"list_date": pl.Date, "taisho": pl.Date},
-    )
-    jps = jps.join(
-        filings.select("fid", "pidx", "krow", "kiso", "type"),
-        on="fid",
-        how="left",
-        maintain_order="left",
-    )
-
-    # unmatched results: persons and types without any filing, or a target date far away
-    n_un = max(2, int(jps.height * 0.03)) if len(list_days) else 0
-    unused = np.flatnonzero(~used & alive)
-    un_k = unused[rj.permutation(len(unused))[:n_un]]
-    un_list = list_np[rj.integers(0, len(list_np), len(un_k))] if len(list_np) else list_np
-    un_type = np.array(["11", "12", "13", "31", "32", "41"])[rj.integers(0, 6, len(un_k))]
-    un_tai = un_list - rj.integers(10, 120, len(un_k)).astype("timedelta64[D]")
-    un_kekka = np.array(["1", "1", "1", "2", "3"])[rj.integers(0, 5, len(un_k))]
-    un = (
-        pl.DataFrame(
-            {
-                "fid": np.full(len(un_k), -1),
-                "list_date": un_list,
-                "role": "unmatched",
-                "kekka": un_kekka,
-                "taisho": un_tai,
-                "shubetsu_after": np.where(np.isin(un_type, ("11", "13")), "1", ""),
-                "menjo_shurui": np.select([un_type == "31", un_type == "32"], ["01", "02"], ""),
-                "henrei_riyu": np.where(un_kekka == "2", henrei[0], ""),
-                "pidx": kp[un_k],
-                "krow": un_k,
-                "kiso": kh["kiso_nenkin_no"].to_numpy()[un_k],
-                "type": un_type,
-            },
-            schema_overrides={"list_date": pl.Date, "taisho": pl.Date},
-        )
-        .select(jps.columns)
-        .cast(jps.schema)
-    )
-    # far variant: the person of a forwarded filing that has its final row by exact date or
-    # within the window (so it is not open, section F step 6), same type, a date a year away
-    answered = jps.filter((pl.col("role") == "final") & (pl.col("list_date") <= end))["fid"]
-    refiled = filings.filter(pl.col("refile_of") >= 0)
-    fwd = filings.filter(
-        pl.col("batch").is_not_null()
-        & pl.col("scenario").is_in(ANSWERED_IN_WINDOW)
-        & pl.col("fid").is_in(answered.implode())
-        & ~pl.col("fid").is_in(refiled["fid"].implode())
-        & ~pl.col("fid").is_in(refiled["refile_of"].implode())
-    )
-    if fwd.height and len(list_np):
-        far = fwd.sample(n=min(fwd.height, max(1, n_un // 3)), seed=int(rj.integers(0, 2**31)))
-        fl = list_np[rj.integers(0, len(list_np), far.height)]
-        far_df = far.select(
-            pl.lit(-1, pl.Int64).alias("fid"),
-            pl.Series("list_date", fl).cast(pl.Date),
-            pl.lit("unmatched").alias("role"),
-            pl.lit("1").alias("kekka"),
-            (pl.col("taisho") - pl.duration(days=365)).alias("taisho"),
-            "shubetsu_after",
-            "menjo_shurui",
-            pl.lit("").alias("henrei_riyu"),
-            "pidx",
-            "krow",
-            "kiso",
-            "type",
-        )
-        un = pl.concat([un, far_df])
-    jps = pl.concat([jps, un]).filter(pl.col("list_date") <= end)
-
-    # ------------------------------------------------------------ 受付番号
-    filings = filings.sort("uketsuke_date", "uk_time", "fid")
-    filings = filings.with_columns(
-        uketsuke_no=pl.col("uketsuke_date").dt.strftime("%Y%m%d")
-        + (pl.int_range(pl.len()).over("uketsuke_date") + 1).cast(pl.String).str.zfill(4)
-    ).sort("fid")
-
-    # ------------------------------------------------------------ exemption disagreements
-    dec_final = jps.filter(
-        pl.col("role").is_in(["final", "dup"]) & pl.col("type").is_in(["32", "33", "34"])
-    )
-    cand_f = dec_final.filter(pl.col("role") == "final")["fid"].unique().sort().to_numpy()
-    n_flip = max(2, int(len(cand_f) * 0.05)) if len(cand_f) else 0
-    flip = set(rj.permutation(cand_f)[:n_flip].tolist())
-    flip_to = {"4": "5", "5": "4", "6": "4"}
-    jps = jps.with_columns(
-        kekka=pl.when(pl.col("fid").is_in(list(flip)) & pl.col("role").is_in(["final", "dup"]))
-        .then(pl.col("kekka").replace(flip_to))
-        .otherwise(pl.col("kekka"))
-    )
-
-    # ------------------------------------------------------------ list ids and row numbers
-    jps = jps.with_columns(
-        list_id=pl.lit("JPS") + pl.col("list_date").dt.strftime("%Y%m%d"),
-        _r=pl.Series(rj.random(jps.height)),
-    ).sort("list_date", "type", "_r")
-    jps = jps.with_columns(row_no=pl.int_range(1, pl.len() + 1).over("list_id")).drop("_r")
-    jps = jps.with_row_index("rid")
-
-    # ------------------------------------------------------------ bad input victims
-    victims_f: dict[int, tuple[str, str, str]] = {}
-    victims_r: dict[int, tuple[str, str, str]] = {}
-    if bad_input:
-        rb = stream(seed, "bad", "filings")
-        simple = _simple_matched(filings, jps)
-        pickf = rb.permutation(simple)
-        specs_f = [
-            ("office_code", "K99", "unknown_code"),
-            ("todokede_shubetsu", "99", "unknown_code"),
-            ("uketsuke_date", "4310501", "invalid_era_date"),
-            ("kojin_no", "bad_check", "invalid_kojin_no"),
-        ]
-        for spec, fid in zip(specs_f, pickf, strict=False):
-            victims_f[int(fid)] = spec
-        rest = [int(x) for x in pickf[len(victims_f) :]]
-        fin_of = jps.filter(pl.col("role") == "final").select("fid", "rid")
-        fin_map = dict(zip(fin_of["fid"].to_list(), fin_of["rid"].to_list(), strict=True))
-        if rest:
-            victims_r[int(fin_map[rest[0]])] = ("kekka", "9", "unknown_code")
-        unm = jps.filter(pl.col("role") == "unmatched")["rid"].to_list()
-        if unm:
-            victims_r[int(unm[0])] = ("kiso_nenkin_no", "12345678", "invalid_kiso_nenkin_no")
-        dups = jps.filter(pl.col("role") == "dup")["rid"].to_list()
-        if dups:
-            victims_r[int(dups[0])] = ("taisho_date", "3640108", "invalid_era_date")
+    jrows, refiles = _answer_rows(rj, filings, list_np)
+    filings = _refile_returned(rj, filings, refiles, jrows, staff, work, batch_np, list_np)
+    jps = _jps_frame(jrows, filings)
+    jps = _unmatched_results(rj, jps, filings, pension, who.unused, list_np, cal.end)
+    filings = _uketsuke_numbers(filings)
+    jps = _flip_exemption_decisions(rj, jps)
+    jps = _list_positions(rj, jps)
+    victims_f, victims_r = _bad_input_victims(seed, filings, jps) if bad_input else ({}, {})
     filings = filings.with_columns(
         damaged=pl.col("fid").is_in(list(victims_f)),
     )
@@ -697,6 +234,621 @@ def build(
         batches=batches,
         reviews=reviews,
     )
+
+
+# ---------------------------------------------------------------- how many, which type
+def _filing_types(rng, persons: int, n_work: int) -> tuple[np.ndarray, np.ndarray]:
+    """(working-day index, filing type) of each filing received, in no particular order."""
+    rate = max(persons * 0.00025, 6.0)
+    per_day = rng.poisson(rate, n_work)
+    t = np.repeat(np.arange(n_work), per_day)
+    ftype = np.array(TYPES)[
+        np.searchsorted(
+            np.cumsum(TYPE_WEIGHTS) / TYPE_WEIGHTS.sum(), rng.random(len(t)), side="right"
+        ).clip(0, len(TYPES) - 1)
+    ]
+    return t, ftype
+
+
+# ---------------------------------------------------------------- who files
+@dataclass
+class _Filers:
+    t: np.ndarray  # working-day index, sorted
+    ftype: np.ndarray
+    krow: np.ndarray  # row of pension.kihon
+    pidx: np.ndarray
+    kiso: np.ndarray
+    pkojin: np.ndarray
+    unused: np.ndarray  # kihon rows alive at the start that file nothing (unmatched results)
+
+
+def _filing_pools(people: People, pension: Pension) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per filing type, the kihon rows whose situation allows it; and the rows alive, resident
+    and on the books before the period."""
+    kh = pension.kihon
+    pdf = people.df
+    kp = kh["pidx"].to_numpy()
+    prof = kh["profile"].to_numpy()
+    age = kh["age"].to_numpy()
+    ksex = kh["sex"].to_numpy()
+    alive = (
+        (pdf["event"].to_numpy()[kp] == EV_NONE)
+        & (kh["day"].to_numpy() < 0)
+        & (pdf["group"].to_numpy()[kp] == 0)
+    )
+    fuka_open = np.isin(kp, pension.fuka.filter(pl.col("dattai_date").is_null())["pidx"].to_numpy())
+    menjo25 = np.isin(kp, pension.menjo.filter(pl.col("nendo") == 2025)["pidx"].to_numpy())
+    has_saitei = np.isin(kp, pension.saitei["pidx"].to_numpy())
+    first = prof == P_FIRST_OPEN
+    pools = {
+        "11": prof == P_CLOSED_2GO,
+        "12": first,
+        "13": first | (prof == P_THIRD_OPEN),
+        "14": (prof == P_6064) & (age <= 64),
+        "15": prof == P_NINI_OPEN,
+        "21": first & ~fuka_open,
+        "22": first & fuka_open,
+        "31": first & ~menjo25,
+        "32": first & ~menjo25,
+        "33": first & ~menjo25 & (age <= 25),
+        "34": first & ~menjo25 & (age <= 49),
+        "35": first & ~menjo25 & (ksex == "2") & (age <= 45),
+        "41": np.isin(prof, (P_6064, P_NINI_OPEN, P_RECEIVER))
+        & (age >= 64)
+        & (age <= 66)
+        & ~has_saitei,
+        "42": (first | (prof == P_THIRD_OPEN)) & ~has_saitei,
+        "43": (first | (prof == P_THIRD_OPEN)) & (age >= 25) & ~has_saitei,
+    }
+    return pools, alive
+
+
+def _filers(rng, people: People, pension: Pension, t: np.ndarray, ftype: np.ndarray) -> _Filers:
+    """A person for each filing (at most one filing a person), drawn from the type's pool;
+    filings no one can file are dropped. Low incomes apply for exemptions more often."""
+    kh = pension.kihon
+    kp = kh["pidx"].to_numpy()
+    pools, alive = _filing_pools(people, pension)
+    inc25 = pension.shotoku.filter(pl.col("nendo") == 2025).select("pidx", "gokei_shotoku")
+    g = np.full(kh.height, 2_000_000)
+    pos = np.searchsorted(kp, inc25["pidx"].to_numpy())
+    g[pos] = inc25["gokei_shotoku"].to_numpy()
+    low_w = np.where(g < 1_600_000, 4.0, 1.0)
+    used = np.zeros(kh.height, bool)
+    krow = np.full(len(t), -1)  # index into kihon
+    for ty in TYPES:
+        idx = np.flatnonzero(ftype == ty)
+        if len(idx) == 0:
+            continue
+        pool = np.flatnonzero(pools[ty] & alive & ~used)
+        w = low_w[pool] if ty in ("31", "32", "34") else np.ones(len(pool))
+        got = _weighted_pick(rng, pool, w, len(idx))
+        krow[idx[: len(got)]] = got
+        used[got] = True
+    keep = krow >= 0
+    t, ftype, krow = t[keep], ftype[keep], krow[keep]
+    order = np.lexsort((rng.random(len(t)), t))
+    t, ftype, krow = t[order], ftype[order], krow[order]
+    return _Filers(
+        t=t,
+        ftype=ftype,
+        krow=krow,
+        pidx=kp[krow],
+        kiso=kh["kiso_nenkin_no"].to_numpy()[krow],
+        pkojin=kh["kojin_no"].to_numpy()[krow],
+        unused=np.flatnonzero(~used & alive),
+    )
+
+
+# ---------------------------------------------------------------- when, where, by whom
+def _reception(
+    rng, people: People, staff: Staff, work: list[dt.date], t: np.ndarray, pidx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(受付 date, time, by post, office, receiving clerk's sidx) of each filing: mostly the
+    person's ward office, some at a 支所 or the head office; by post to the head office or ward."""
+    nf = len(t)
+    ward = people.df["ward_idx"].to_numpy()[pidx]
+    uk_date = np.array(work, dtype="datetime64[D]")[t]
+    secs = rng.integers(int(8.75 * 3600), int(17 * 3600), nf)
+    uk_time = uk_date.astype("datetime64[ms]") + (secs * 1000).astype("timedelta64[ms]")
+    post = rng.random(nf) < 0.2
+    u = rng.random(nf)
+    k_office = np.array(
+        [f"K{w + 1:02d}" if w >= 0 else "H00" for w in range(-1, 10)], dtype=object
+    )[ward + 1]
+    has_s = np.isin(ward, (2, 6, 9))
+    sub = np.select([ward == 2, ward == 6, ward == 9], ["S01", "S02", "S03"], "")
+    office = np.where((u >= 0.8) & (u < 0.9) & has_s, sub, np.where(u >= 0.9, "H00", k_office))
+    office = np.where(post, np.where(rng.random(nf) < 0.6, "H00", k_office), office).astype(str)
+    sidx = pick_staff(staff, [max(work[k], INITIAL) for k in t], office, rng)
+    return uk_date, uk_time, post, office, sidx
+
+
+# ---------------------------------------------------------------- what the filing says
+def _targets(
+    rng, ftype: np.ndarray, uk_date: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(taisho_date, shubetsu_after, menjo_shurui, nenkin_kbn, exemption year) as filed."""
+    nf = len(ftype)
+    off_days = rng.integers(0, 31, nf)
+    taisho = uk_date.copy()
+    taisho = np.where(
+        np.isin(ftype, ("11", "12", "13", "31")),
+        uk_date - off_days.astype("timedelta64[D]"),
+        taisho,
+    )
+    nendo = np.where(uk_date >= np.datetime64("2026-07-01"), 2026, 2025)
+    july = np.where(nendo == 2026, np.datetime64("2026-07-01"), np.datetime64("2025-07-01"))
+    taisho = np.where(np.isin(ftype, ("32", "34")), july, taisho)
+    month_start = uk_date.astype("datetime64[M]").astype("datetime64[D]")
+    taisho = np.where(ftype == "33", np.maximum(month_start, july), taisho)
+    taisho = np.where(
+        ftype == "35", uk_date + rng.integers(10, 150, nf).astype("timedelta64[D]"), taisho
+    )
+    taisho = np.where(
+        ftype == "15", uk_date + rng.integers(0, 10, nf).astype("timedelta64[D]"), taisho
+    )
+    shub_after = np.select(
+        [ftype == "11", ftype == "13", ftype == "14"],
+        ["1", np.where(rng.random(nf) < 0.7, "1", "3"), "4"],
+        "",
+    )
+    menjo_shurui = np.array([MENJO_OF.get(x, "") for x in ftype], dtype=object)
+    kbn = np.array([KBN_OF.get(x, "") for x in ftype], dtype=object)
+    return taisho, shub_after, menjo_shurui, kbn, nendo
+
+
+def _exemption_decisions(
+    rng,
+    pension: Pension,
+    ftype: np.ndarray,
+    pidx: np.ndarray,
+    nendo: np.ndarray,
+    menjo_shurui: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(menjo_shurui applied for, shurui the income allows, JPS decision) of each filing:
+    exemption decisions agree with the applicant's income (menjo_rules, contracts D); some
+    applicants ask for more, or less, than their income allows; some claims are refused."""
+    nf = len(ftype)
+    applied = menjo_shurui.copy()
+    allowed = np.full(nf, "", dtype=object)
+    decision = np.full(nf, "1", dtype=object)
+    ex_idx = np.flatnonzero(np.isin(ftype, ("32", "33", "34")))
+    inc_rows = (
+        {
+            (r["pidx"], r["nendo"]): _income_dict(r)
+            for r in pension.shotoku.filter(
+                pl.col("pidx").is_in(pl.Series(np.unique(pidx[ex_idx])).implode())
+            ).to_dicts()
+        }
+        if len(ex_idx)
+        else {}
+    )
+    r_applied = rng.random(nf)
+    for i in ex_idx:
+        inc = inc_rows.get((int(pidx[i]), int(nendo[i])))
+        if ftype[i] == "32":
+            a = menjo_rules.allowed_shurui(inc or {}, int(nendo[i]))
+            grades = ["02", "03", "04", "05"]
+            if a is None:
+                applied[i] = "02" if r_applied[i] < 0.7 else "04"
+            else:
+                j = grades.index(a)
+                if r_applied[i] < 0.25 and j > 0:
+                    applied[i] = grades[j - 1]  # asks for more than the income allows
+                elif r_applied[i] > 0.85 and j < 3:
+                    applied[i] = grades[j + 1]
+                else:
+                    applied[i] = a
+        allowed[i], decision[i] = expected_decision(ftype[i], applied[i], inc, int(nendo[i]))
+    menjo_shurui = np.where(ftype == "32", applied, menjo_shurui)
+    claim = np.isin(ftype, CLAIM_TYPES)
+    decision = np.where(
+        claim & (rng.random(nf) < np.where(ftype == "42", 0.25, 0.08)), "5", decision
+    )
+    return menjo_shurui, allowed, decision
+
+
+# ---------------------------------------------------------------- lifecycle scenario
+def _forwarding(
+    rng,
+    ftype: np.ndarray,
+    t: np.ndarray,
+    work_np: np.ndarray,
+    batch_np: np.ndarray,
+    pre: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(進達 batch date or NaT, life: forward / deleted / withdrawn / stuck, forwarded) of each
+    filing: a filing is ready some working days after 受付 and goes in the next weekly batch."""
+    nf = len(t)
+    n_work = len(work_np)
+    lag = np.where(
+        np.isin(ftype, EXEMPTION_TYPES + CLAIM_TYPES),
+        rng.integers(3, 12, nf),
+        rng.integers(2, 5, nf),
+    )
+    ready = work_np[np.minimum(t + lag, n_work - 1)]
+    ready = np.where(t + lag >= n_work, np.datetime64("2099-01-01"), ready)
+    bpos = np.searchsorted(batch_np, ready, side="left")
+    has_batch = bpos < len(batch_np)
+    batch = np.where(has_batch, batch_np[np.minimum(bpos, len(batch_np) - 1)], np.datetime64("NaT"))
+    life = rng.random(nf)
+    life_kind = np.select(
+        [life < 0.01, life < 0.025, life < 0.035], ["deleted", "withdrawn", "stuck"], "forward"
+    ).astype(object)
+    # deleted filings are made (and deleted) within the activity, so both rows are delivered
+    life_kind = np.where((life_kind == "deleted") & (t < pre), "forward", life_kind)
+    forwarded = (life_kind == "forward") & has_batch
+    batch = np.where(forwarded, batch, np.datetime64("NaT"))
+    return batch, life_kind, forwarded
+
+
+def _scenarios(
+    rng, ftype: np.ndarray, forwarded: np.ndarray, batch: np.ndarray, end: dt.date
+) -> np.ndarray:
+    """What JPS will answer for each forwarded filing (SCENARIOS; '' for the others); every
+    scenario at least once when the city is small (on the earliest forwarded filings whose
+    answers can still arrive)."""
+    nf = len(ftype)
+    scen = np.array(SCENARIOS)[
+        np.searchsorted(np.cumsum(SCENARIO_P), rng.random(nf), side="right").clip(
+            0, len(SCENARIOS) - 1
+        )
+    ].astype(object)
+    mf_ok = np.isin(ftype, ("11", "13", "14", "31", "35"))
+    scen = np.where((scen == "mismatch_field") & ~mf_ok, "mismatch_date", scen)
+    scen = np.where(forwarded, scen, "")
+    roomy = np.flatnonzero(forwarded & (batch <= np.datetime64(end) - np.timedelta64(49, "D")))
+    for s_name in SCENARIOS:
+        if (scen[roomy] == s_name).any() if len(roomy) else True:
+            continue
+        cands = roomy[scen[roomy] == "match"]
+        if s_name == "mismatch_field":
+            cands = cands[mf_ok[cands]]
+        if len(cands):
+            scen[cands[0]] = s_name
+    return scen
+
+
+def _every_lifecycle_once(
+    scen: np.ndarray,
+    life_kind: np.ndarray,
+    forwarded: np.ndarray,
+    batch: np.ndarray,
+    t: np.ndarray,
+    pre: int,
+) -> None:
+    """Every life other than forward at least once (in place): the latest plain match of the
+    activity becomes deleted, withdrawn or stuck where none is."""
+    for kind in ("deleted", "withdrawn", "stuck"):
+        if not (life_kind == kind).any():
+            c = np.flatnonzero((life_kind == "forward") & (t >= pre) & (scen == "match"))
+            if len(c):
+                life_kind[c[-1]] = kind
+                forwarded[c[-1]] = False
+                batch[c[-1]] = np.datetime64("NaT")
+                scen[c[-1]] = ""
+
+
+# ---------------------------------------------------------------- JPS results
+#: weeks from 進達 to the first list that answers, and their probabilities
+_ANSWER_WEEKS = np.array([1, 2, 3, 4, 5, 6])
+_ANSWER_WEEKS_P = np.array([0.25, 0.3, 0.2, 0.12, 0.08, 0.05])
+
+
+def _next_list(list_np: np.ndarray, d: np.datetime64) -> np.datetime64 | None:
+    """The first JPS list on or after d (None after the period)."""
+    k = np.searchsorted(list_np, d, side="left")
+    return list_np[k] if k < len(list_np) else None
+
+
+def _answer_rows(rj, filings: pl.DataFrame, list_np: np.ndarray) -> tuple[list[tuple], list[tuple]]:
+    """The JPS rows each forwarded filing's scenario makes: (fid, list_date, role, kekka,
+    taisho, shubetsu_after, menjo_shurui, henrei_riyu); and the returned filings that will be
+    filed again, (fid, list date of the return)."""
+    jrows: list[tuple] = []
+    refiles: list[tuple] = []
+    henrei = np.array(vocab.HENREI_RIYU, dtype=object)
+    for f in filings.filter(pl.col("scenario") != "").to_dicts():
+        b = np.datetime64(f["batch"])
+        weeks = _ANSWER_WEEKS[np.searchsorted(np.cumsum(_ANSWER_WEEKS_P), rj.random())]
+        first_l = _next_list(list_np, b + np.timedelta64(int(7 * weeks), "D"))
+        if first_l is None or f["scenario"] == "unanswered":
+            continue
+        rows, refiled = _scenario_rows(rj, f, first_l, list_np, henrei)
+        jrows += rows
+        if refiled:
+            refiles.append((f["fid"], first_l))
+    return jrows, refiles
+
+
+def _scenario_rows(
+    rj, f: dict, first_l: np.datetime64, list_np: np.ndarray, henrei: np.ndarray
+) -> tuple[list[tuple], bool]:
+    """The rows of one filing's scenario, its first list being first_l; and whether a returned
+    filing is filed again."""
+    s_ = f["scenario"]
+    fid = f["fid"]
+    tai = np.datetime64(f["taisho"])
+    same = (tai, f["shubetsu_after"], f["menjo_shurui"])
+    dec = f["decision"]
+    rows: list[tuple] = []
+    refiled = False
+    if s_ == "match":
+        rows.append((fid, first_l, "final", dec, *same, ""))
+    elif s_ == "mismatch_date":
+        off = int(rj.integers(1, 11)) * (1 if rj.random() < 0.5 else -1)
+        rows.append((fid, first_l, "final", dec, tai + np.timedelta64(off, "D"), *same[1:], ""))
+    elif s_ == "mismatch_field":
+        sa, mj = same[1], same[2]
+        if f["type"] in ("11", "13", "14"):
+            sa = {"1": "3", "3": "1", "4": "5"}[sa]
+        else:
+            mj = "02"
+        rows.append((fid, first_l, "final", dec, tai, sa, mj, ""))
+    elif s_ == "returned":
+        rows.append((fid, first_l, "final", "2", *same, henrei[int(rj.integers(0, len(henrei)))]))
+        refiled = rj.random() < 0.6
+    elif s_ == "hold_final":
+        rows.append((fid, first_l, "hold", "3", *same, ""))
+        fin = _next_list(list_np, first_l + np.timedelta64(int(rj.integers(14, 29)), "D"))
+        if fin is not None:
+            rows.append((fid, fin, "final", dec, *same, ""))
+    elif s_ == "hold_only":
+        rows.append((fid, first_l, "hold", "3", *same, ""))
+        if rj.random() < 0.4:
+            again = _next_list(list_np, first_l + np.timedelta64(14, "D"))
+            if again is not None:
+                rows.append((fid, again, "hold", "3", *same, ""))
+    elif s_ == "duplicate":
+        rows.append((fid, first_l, "final", dec, *same, ""))
+        dup = _next_list(list_np, first_l + np.timedelta64(int(rj.integers(7, 22)), "D"))
+        if dup is not None:
+            rows.append((fid, dup, "dup", dec, *same, ""))
+    elif s_ == "large_shift":
+        off = large_shift_days(rj)
+        rows.append((fid, first_l, "shifted", dec, tai + np.timedelta64(off, "D"), *same[1:], ""))
+    return rows, refiled
+
+
+def _refile_returned(
+    rj,
+    filings: pl.DataFrame,
+    refiles: list[tuple],
+    jrows: list[tuple],
+    staff: Staff,
+    work: list[dt.date],
+    batch_np: np.ndarray,
+    list_np: np.ndarray,
+) -> pl.DataFrame:
+    """Returned and filed again: a new filing (new 受付番号) of the same person and type, its
+    answer appended to jrows; received by someone at that office on that day."""
+    work_np = np.array(work, dtype="datetime64[D]")
+    n_work = len(work)
+    nf = filings.height
+    new_rows = []
+    for orig, ret_list in refiles:
+        f = filings.row(orig, named=True)
+        d_new = np.datetime64(ret_list) + np.timedelta64(int(rj.integers(3, 16)), "D")
+        k = np.searchsorted(work_np, d_new, side="left")
+        if k >= n_work:
+            continue
+        lagk = int(rj.integers(2, 5))
+        ready_k = work_np[k + lagk] if k + lagk < n_work else None
+        bb = None
+        if ready_k is not None:
+            bi = np.searchsorted(batch_np, ready_k, side="left")
+            bb = batch_np[bi] if bi < len(batch_np) else None
+        new = dict(f)
+        new.update(
+            fid=nf + len(new_rows),
+            t=int(k),
+            uketsuke_date=work[k],
+            uk_time=dt.datetime.combine(work[k], dt.time(9, 0))
+            + dt.timedelta(seconds=int(rj.integers(0, 8 * 3600))),
+            batch=None if bb is None else bb.astype(dt.date),
+            scenario="match" if bb is not None else "",
+            life="forward",
+            refile_of=orig,
+            post=False,
+        )
+        new_rows.append(new)
+        if bb is not None:
+            fl = _next_list(list_np, bb + np.timedelta64(int(7 * rj.integers(1, 5)), "D"))
+            if fl is not None:
+                tai = np.datetime64(new["taisho"])
+                same = (tai, new["shubetsu_after"], new["menjo_shurui"])
+                jrows.append((new["fid"], fl, "final", new["decision"], *same, ""))
+    if not new_rows:
+        return filings
+    filings = pl.concat([filings, pl.DataFrame(new_rows, schema=filings.schema)])
+    staff_ids = staff.staff["staff_id"].to_numpy()
+    re = filings.filter(pl.col("refile_of") >= 0)
+    got = pick_staff(staff, re["uketsuke_date"].to_list(), re["office"].to_numpy(), rj)
+    sid_arr = filings["sidx"].to_numpy().copy()
+    sid_arr[re["fid"].to_numpy()] = got
+    return filings.with_columns(sidx=pl.Series(sid_arr), staff_id=pl.Series(staff_ids[sid_arr]))
+
+
+def _jps_frame(jrows: list[tuple], filings: pl.DataFrame) -> pl.DataFrame:
+    """The answer rows as a frame, with the person and type of their filing."""
+    cols = list(zip(*jrows, strict=True)) if jrows else [[]] * 8
+    jps = pl.DataFrame(
+        {
+            "fid": np.array(cols[0], dtype=np.int64),
+            "list_date": np.array(cols[1], dtype="datetime64[D]"),
+            "role": np.array(cols[2], dtype=object).astype(str),
+            "kekka": np.array(cols[3], dtype=object).astype(str),
+            "taisho": np.array(cols[4], dtype="datetime64[D]"),
+            "shubetsu_after": np.array(cols[5], dtype=object).astype(str),
+            "menjo_shurui": np.array(cols[6], dtype=object).astype(str),
+            "henrei_riyu": np.array(cols[7], dtype=object).astype(str),
+        },
+        schema_overrides={"list_date": pl.Date, "taisho": pl.Date},
+    )
+    return jps.join(
+        filings.select("fid", "pidx", "krow", "kiso", "type"),
+        on="fid",
+        how="left",
+        maintain_order="left",
+    )
+
+
+def _unmatched_results(
+    rj,
+    jps: pl.DataFrame,
+    filings: pl.DataFrame,
+    pension: Pension,
+    unused: np.ndarray,
+    list_np: np.ndarray,
+    end: dt.date,
+) -> pl.DataFrame:
+    """jps plus the unmatched results: persons and types without any filing, or a target date
+    far away; rows listed after the period are dropped."""
+    kh = pension.kihon
+    kp = kh["pidx"].to_numpy()
+    henrei = np.array(vocab.HENREI_RIYU, dtype=object)
+    n_un = max(2, int(jps.height * 0.03)) if len(list_np) else 0
+    un_k = unused[rj.permutation(len(unused))[:n_un]]
+    un_list = list_np[rj.integers(0, len(list_np), len(un_k))] if len(list_np) else list_np
+    un_type = np.array(["11", "12", "13", "31", "32", "41"])[rj.integers(0, 6, len(un_k))]
+    un_tai = un_list - rj.integers(10, 120, len(un_k)).astype("timedelta64[D]")
+    un_kekka = np.array(["1", "1", "1", "2", "3"])[rj.integers(0, 5, len(un_k))]
+    un = (
+        pl.DataFrame(
+            {
+                "fid": np.full(len(un_k), -1),
+                "list_date": un_list,
+                "role": "unmatched",
+                "kekka": un_kekka,
+                "taisho": un_tai,
+                "shubetsu_after": np.where(np.isin(un_type, ("11", "13")), "1", ""),
+                "menjo_shurui": np.select([un_type == "31", un_type == "32"], ["01", "02"], ""),
+                "henrei_riyu": np.where(un_kekka == "2", henrei[0], ""),
+                "pidx": kp[un_k],
+                "krow": un_k,
+                "kiso": kh["kiso_nenkin_no"].to_numpy()[un_k],
+                "type": un_type,
+            },
+            schema_overrides={"list_date": pl.Date, "taisho": pl.Date},
+        )
+        .select(jps.columns)
+        .cast(jps.schema)
+    )
+    far = _far_unmatched(rj, jps, filings, list_np, end, n_un)
+    if far is not None:
+        un = pl.concat([un, far])
+    return pl.concat([jps, un]).filter(pl.col("list_date") <= end)
+
+
+def _far_unmatched(
+    rj,
+    jps: pl.DataFrame,
+    filings: pl.DataFrame,
+    list_np: np.ndarray,
+    end: dt.date,
+    n_un: int,
+) -> pl.DataFrame | None:
+    """The far variant: the person of a forwarded filing that has its final row by exact date or
+    within the window (so it is not open, section F step 6), same type, a date a year away."""
+    answered = jps.filter((pl.col("role") == "final") & (pl.col("list_date") <= end))["fid"]
+    refiled = filings.filter(pl.col("refile_of") >= 0)
+    fwd = filings.filter(
+        pl.col("batch").is_not_null()
+        & pl.col("scenario").is_in(ANSWERED_IN_WINDOW)
+        & pl.col("fid").is_in(answered.implode())
+        & ~pl.col("fid").is_in(refiled["fid"].implode())
+        & ~pl.col("fid").is_in(refiled["refile_of"].implode())
+    )
+    if not (fwd.height and len(list_np)):
+        return None
+    far = fwd.sample(n=min(fwd.height, max(1, n_un // 3)), seed=int(rj.integers(0, 2**31)))
+    fl = list_np[rj.integers(0, len(list_np), far.height)]
+    return far.select(
+        pl.lit(-1, pl.Int64).alias("fid"),
+        pl.Series("list_date", fl).cast(pl.Date),
+        pl.lit("unmatched").alias("role"),
+        pl.lit("1").alias("kekka"),
+        (pl.col("taisho") - pl.duration(days=365)).alias("taisho"),
+        "shubetsu_after",
+        "menjo_shurui",
+        pl.lit("").alias("henrei_riyu"),
+        "pidx",
+        "krow",
+        "kiso",
+        "type",
+    )
+
+
+# ---------------------------------------------------------------- 受付番号
+def _uketsuke_numbers(filings: pl.DataFrame) -> pl.DataFrame:
+    """受付番号: the 受付 date and the filing's position in that day's receipts."""
+    filings = filings.sort("uketsuke_date", "uk_time", "fid")
+    return filings.with_columns(
+        uketsuke_no=pl.col("uketsuke_date").dt.strftime("%Y%m%d")
+        + (pl.int_range(pl.len()).over("uketsuke_date") + 1).cast(pl.String).str.zfill(4)
+    ).sort("fid")
+
+
+# ---------------------------------------------------------------- exemption disagreements
+def _flip_exemption_decisions(rj, jps: pl.DataFrame) -> pl.DataFrame:
+    """About 5% of exemption filings get a JPS decision that disagrees with the income."""
+    dec_final = jps.filter(
+        pl.col("role").is_in(["final", "dup"]) & pl.col("type").is_in(["32", "33", "34"])
+    )
+    cand_f = dec_final.filter(pl.col("role") == "final")["fid"].unique().sort().to_numpy()
+    n_flip = max(2, int(len(cand_f) * 0.05)) if len(cand_f) else 0
+    flip = set(rj.permutation(cand_f)[:n_flip].tolist())
+    flip_to = {"4": "5", "5": "4", "6": "4"}
+    return jps.with_columns(
+        kekka=pl.when(pl.col("fid").is_in(list(flip)) & pl.col("role").is_in(["final", "dup"]))
+        .then(pl.col("kekka").replace(flip_to))
+        .otherwise(pl.col("kekka"))
+    )
+
+
+# ---------------------------------------------------------------- list ids and row numbers
+def _list_positions(rj, jps: pl.DataFrame) -> pl.DataFrame:
+    """list_id of each row's list, its row_no there (by type, then at random) and a row id."""
+    jps = jps.with_columns(
+        list_id=pl.lit("JPS") + pl.col("list_date").dt.strftime("%Y%m%d"),
+        _r=pl.Series(rj.random(jps.height)),
+    ).sort("list_date", "type", "_r")
+    jps = jps.with_columns(row_no=pl.int_range(1, pl.len() + 1).over("list_id")).drop("_r")
+    return jps.with_row_index("rid")
+
+
+# ---------------------------------------------------------------- bad input victims
+def _bad_input_victims(
+    seed: int, filings: pl.DataFrame, jps: pl.DataFrame
+) -> tuple[dict[int, tuple[str, str, str]], dict[int, tuple[str, str, str]]]:
+    """The filings (by fid) and JPS rows (by rid) damaged by bad input: (column, bad value,
+    expected reject reason)."""
+    victims_f: dict[int, tuple[str, str, str]] = {}
+    victims_r: dict[int, tuple[str, str, str]] = {}
+    rb = stream(seed, "bad", "filings")
+    simple = _simple_matched(filings, jps)
+    pickf = rb.permutation(simple)
+    specs_f = [
+        ("office_code", "K99", "unknown_code"),
+        ("todokede_shubetsu", "99", "unknown_code"),
+        ("uketsuke_date", "4310501", "invalid_era_date"),
+        ("kojin_no", "bad_check", "invalid_kojin_no"),
+    ]
+    for spec, fid in zip(specs_f, pickf, strict=False):
+        victims_f[int(fid)] = spec
+    rest = [int(x) for x in pickf[len(victims_f) :]]
+    fin_of = jps.filter(pl.col("role") == "final").select("fid", "rid")
+    fin_map = dict(zip(fin_of["fid"].to_list(), fin_of["rid"].to_list(), strict=True))
+    if rest:
+        victims_r[int(fin_map[rest[0]])] = ("kekka", "9", "unknown_code")
+    unm = jps.filter(pl.col("role") == "unmatched")["rid"].to_list()
+    if unm:
+        victims_r[int(unm[0])] = ("kiso_nenkin_no", "12345678", "invalid_kiso_nenkin_no")
+    dups = jps.filter(pl.col("role") == "dup")["rid"].to_list()
+    if dups:
+        victims_r[int(dups[0])] = ("taisho_date", "3640108", "invalid_era_date")
+    return victims_f, victims_r
 
 
 def pick_staff(
