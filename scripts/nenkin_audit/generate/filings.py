@@ -202,6 +202,24 @@ def build(
     )
     jps = jps.with_columns(damaged=pl.col("rid").is_in(list(victims_r)))
 
+    return _with_truth_and_extracts(
+        seed, filings, jps, victims_f, victims_r, people, pension, staff, cal, progress
+    )
+
+
+def _with_truth_and_extracts(
+    seed: int,
+    filings: pl.DataFrame,
+    jps: pl.DataFrame,
+    victims_f: dict[int, tuple[str, str, str]],
+    victims_r: dict[int, tuple[str, str, str]],
+    people: People,
+    pension: Pension,
+    staff: Staff,
+    cal: Calendar,
+    progress,
+) -> Filings:
+    """The reconciliation and exemption truth, and every extract row the filings make."""
     # ------------------------------------------------------------ truth
     recon = _truth(filings, jps)
     checks = _exemption_truth(filings, jps, recon)
