@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
 
 from .. import menjo_rules
+from ..formats import date_to_era
 from ..project import dbt_var, seed_rows
+from ..spec import EXTRACTS
 from . import vocab
 from .calendar import INITIAL, START, Calendar
 from .eras import era
@@ -1234,17 +1237,61 @@ def _jps_text(
 def _pension_changes(seed, filings, jps, pension: Pension, cal: Calendar, recon):
     """Rows the period's filings cause in menjo / saitei / shikaku / fuka, and the JPS result
     entry events (when staff key the results in)."""
-    r = stream(seed, "filings", "changes")
-    from functools import cache
-
-    from ..formats import date_to_era
-
-    @cache
-    def era_or_empty(d):
-        return "" if d is None else date_to_era(d)
-
+    entries, entry_of, final_kekka = _result_entries(stream(seed, "filings", "changes"), jps, cal)
+    shk = pension.shikaku
+    open_period = {
+        (row["pidx"]): row for row in shk.filter(pl.col("soshitsu_date").is_null()).to_dicts()
+    }
+    max_seq = dict(
+        zip(
+            *shk.group_by("pidx").agg(pl.col("seq").max()).to_dict(as_series=False).values(),
+            strict=True,
+        )
+    )
+    fuka_open = {
+        row["pidx"]: row for row in pension.fuka.filter(pl.col("dattai_date").is_null()).to_dicts()
+    }
     menjo, saitei, shikaku, fuka = [], [], [], []
-    # entry of each delivered JPS row: list day + 0..2 working days, by the 本庁 (H00)
+    menjo_seen: set = set()
+    relevant = filings.filter(
+        pl.col("type").is_in(list(EXEMPTION_TYPES + CLAIM_TYPES))
+        | pl.col("fid").is_in(list(entry_of))
+    ).sort("fid")
+    for f in relevant.to_dicts():
+        ty = f["type"]
+        decided = final_kekka.get(f["fid"])
+        if ty in EXEMPTION_TYPES:
+            menjo += _menjo_changes(f, entry_of.get(f["fid"]), decided, menjo_seen)
+        if ty in CLAIM_TYPES:
+            saitei += _saitei_changes(f)
+        if f["fid"] in entry_of and decided == "1":
+            te = entry_of[f["fid"]] + dt.timedelta(seconds=20)
+            shikaku += _shikaku_changes(f, te, open_period, max_seq)
+            fuka += _fuka_changes(f, te, fuka_open)
+    changes = {
+        "menjo": _change_frame(menjo, "menjo"),
+        "saitei": _change_frame(saitei, "saitei"),
+        "shikaku": _change_frame(shikaku, "shikaku"),
+        "fuka": _change_frame(fuka, "fuka"),
+    }
+    return changes, entries
+
+
+#: a change row: (extract columns as text, changed_at, change_type)
+_Change = tuple[dict, dt.datetime, str]
+
+
+@cache
+def _era_or_empty(d: dt.date | None) -> str:
+    return "" if d is None else date_to_era(d)
+
+
+def _result_entries(
+    r, jps: pl.DataFrame, cal: Calendar
+) -> tuple[pl.DataFrame, dict[int, dt.datetime], dict[int, str]]:
+    """(entry events: day, time, pidx, list_id, row_no; entry time and kekka of each filing's
+    first final row): each delivered JPS row is keyed in by the 本庁 (H00) on its list day or up
+    to two working days later."""
     act = np.array(cal.activity, dtype="datetime64[D]")
     live = jps.filter(~pl.col("damaged")).sort("list_date", "row_no")
     ld = live["list_date"].to_numpy().astype("datetime64[D]")
@@ -1264,212 +1311,158 @@ def _pension_changes(seed, filings, jps, pension: Pension, cal: Calendar, recon)
     final_kekka = dict(
         zip(first_final["fid"].to_list(), first_final["kekka"].to_list(), strict=True)
     )
-    entries_df = ent.select("day", "time", "pidx", "list_id", "row_no")
-    shk = pension.shikaku
-    open_period = {
-        (row["pidx"]): row for row in shk.filter(pl.col("soshitsu_date").is_null()).to_dicts()
+    return ent.select("day", "time", "pidx", "list_id", "row_no"), entry_of, final_kekka
+
+
+def _menjo_changes(
+    f: dict, entered: dt.datetime | None, decided: str | None, menjo_seen: set
+) -> list[_Change]:
+    """An exemption filing's menjo rows: 審査中 on receipt (deleted with the filing), and the
+    decision once its final JPS row is keyed in (entered, with kekka decided)."""
+    ty, t0 = f["type"], f["uk_time"]
+    key = (f["kiso"], f["nendo"], f["menjo_shurui"])
+    kto = None
+    if ty in ("32", "33", "34"):
+        kto = dt.date(f["nendo"] + 1, 6, 30)
+    elif ty == "35":
+        kto = f["taisho"] + dt.timedelta(days=120)
+    rec = {
+        "kiso_nenkin_no": f["kiso"],
+        "kojin_no": f["pkojin"],
+        "nendo": str(f["nendo"]),
+        "menjo_shurui": f["menjo_shurui"],
+        "shinsei_date": _era_or_empty(f["uketsuke_date"]),
+        "kikan_from": _era_or_empty(f["taisho"]),
+        "kikan_to": _era_or_empty(kto),
+        "kekka": "3",
+        "kekka_date": "",
+        "shuryo_date": "",
+        "homen_shometsu_date": "",
+        "sofu_date": "",
+        "gakko_code": str(11000 + f["pidx"] % 900) if ty == "33" else "",
     }
-    max_seq = dict(
-        zip(
-            *shk.group_by("pidx").agg(pl.col("seq").max()).to_dict(as_series=False).values(),
-            strict=True,
-        )
+    ct = "U" if key in menjo_seen else "I"
+    menjo_seen.add(key)
+    out: list[_Change] = [(rec, t0 + dt.timedelta(seconds=40), ct)]
+    if f["life"] == "deleted":
+        out.append((rec, t0 + dt.timedelta(hours=1), "D"))
+        menjo_seen.discard(key)
+    elif entered is not None and decided in ("1", "4", "5", "6"):
+        kk = {"1": "1", "4": "1", "5": "2", "6": "4"}[decided]
+        decision = {
+            **rec,
+            "kekka": kk,
+            "kekka_date": _era_or_empty(entered.date()),
+            "sofu_date": _era_or_empty(entered.date() + dt.timedelta(days=7)),
+        }
+        out.append((decision, entered + dt.timedelta(seconds=30), "U"))
+    return out
+
+
+def _saitei_changes(f: dict) -> list[_Change]:
+    """A claim's saitei row on receipt (deleted with the filing)."""
+    t0 = f["uk_time"]
+    rec = {
+        "uketsuke_no": f["uketsuke_no"],
+        "nenkin_kbn": f["nenkin_kbn"],
+        "atena_no": f["atena_no"],
+        "kojin_no": f["pkojin"],
+        "kiso_nenkin_no": f["kiso"],
+        "shosho_no": "",
+        "nenkin_code": NENKIN_CODE[f["nenkin_kbn"]],
+        "seikyu_date": _era_or_empty(f["taisho"]),
+        "shindansho": vocab.SHINDANSHO_TEXTS[f["pidx"] % len(vocab.SHINDANSHO_TEXTS)]
+        if f["type"] == "42"
+        else "",
+        "seikyusha_atena_no": f["atena_no"],
+        "_pidx": f["pidx"],
+    }
+    out: list[_Change] = [(rec, t0 + dt.timedelta(seconds=45), "I")]
+    if f["life"] == "deleted":
+        out.append((rec, t0 + dt.timedelta(hours=1), "D"))
+    return out
+
+
+def _shikaku_changes(f: dict, te: dt.datetime, open_period: dict, max_seq: dict) -> list[_Change]:
+    """The 資格 rows of a processed (処理済) filing, keyed in at te: a new period (取得,
+    任意加入), the open period closed (喪失, 種別変更, 任意脱退) and, for 種別変更, the next one."""
+    ty, p = f["type"], f["pidx"]
+    op = open_period.get(p)
+    seq = max_seq.get(p, 0)
+    base = {
+        "kiso_nenkin_no": f["kiso"],
+        "kojin_no": f["pkojin"],
+        "shutoku_riyu": "",
+        "soshitsu_riyu": "",
+    }
+    opened = {
+        **base,
+        "seq": str(seq + 1),
+        "shutoku_date": _era_or_empty(f["taisho"]),
+        "soshitsu_date": "",
+        "soshitsu_jiyu": "",
+    }
+    if ty in ("11", "14"):
+        jiyu = "厚生年金喪失" if ty == "11" else "任意加入"
+        return [({**opened, "shubetsu": f["shubetsu_after"] or "1", "shutoku_jiyu": jiyu}, te, "I")]
+    if ty not in ("12", "13", "15") or op is None:
+        return []
+    closed = {
+        **base,
+        "seq": str(op["seq"]),
+        "shubetsu": op["shubetsu"],
+        "shutoku_date": _era_or_empty(op["shutoku_date"]),
+        "shutoku_jiyu": op["shutoku_jiyu"],
+        "soshitsu_date": _era_or_empty(f["taisho"]),
+        "soshitsu_jiyu": {"12": "厚生年金加入", "13": "種別変更", "15": "任意脱退"}[ty],
+    }
+    out: list[_Change] = [(closed, te, "U")]
+    if ty == "13":
+        nxt = {**opened, "shubetsu": f["shubetsu_after"], "shutoku_jiyu": "種別変更"}
+        out.append((nxt, te + dt.timedelta(seconds=1), "I"))
+    return out
+
+
+def _fuka_changes(f: dict, te: dt.datetime, fuka_open: dict) -> list[_Change]:
+    """The 付加 row of a processed 付加 filing, keyed in at te: 加入 (21) or 辞退 (22)."""
+    ty, p = f["type"], f["pidx"]
+    if ty == "21":
+        rec = {"kanyu_date": _era_or_empty(f["taisho"]), "dattai_date": ""}
+    elif ty == "22" and p in fuka_open:
+        rec = {
+            "kanyu_date": _era_or_empty(fuka_open[p]["kanyu_date"]),
+            "dattai_date": _era_or_empty(f["taisho"]),
+        }
+    else:
+        return []
+    ct = "I" if ty == "21" else "U"
+    return [({"kiso_nenkin_no": f["kiso"], "kojin_no": f["pkojin"], **rec}, te, ct)]
+
+
+def _change_frame(items: list[_Change], extract: str) -> pl.DataFrame:
+    """Change rows of an extract: its columns as text (missing ones empty), _changed_at, _ct,
+    _pidx (-1 where unknown)."""
+    cols = [c for c in EXTRACTS[extract].columns if c not in ("change_type", "changed_at")]
+    schema = {
+        **{c: pl.String for c in cols},
+        "_changed_at": pl.Datetime("ms"),
+        "_ct": pl.String,
+        "_pidx": pl.Int64,
+    }
+    if not items:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(
+        [
+            {
+                **{c: rec.get(c, "") for c in cols},
+                "_changed_at": ts,
+                "_ct": ct,
+                "_pidx": rec.get("_pidx", -1),
+            }
+            for rec, ts, ct in items
+        ],
+        schema=schema,
     )
-    fuka_open = {
-        row["pidx"]: row for row in pension.fuka.filter(pl.col("dattai_date").is_null()).to_dicts()
-    }
-    menjo_seen: set = set()
-    relevant = filings.filter(
-        pl.col("type").is_in(list(EXEMPTION_TYPES + CLAIM_TYPES))
-        | pl.col("fid").is_in(list(entry_of))
-    ).sort("fid")
-    for f in relevant.to_dicts():
-        ty = f["type"]
-        t0 = f["uk_time"]
-        kj = f["pkojin"]
-        if ty in EXEMPTION_TYPES:
-            key = (f["kiso"], f["nendo"], f["menjo_shurui"])
-            kto = None
-            if ty in ("32", "33", "34"):
-                kto = dt.date(f["nendo"] + 1, 6, 30)
-            elif ty == "35":
-                kto = f["taisho"] + dt.timedelta(days=120)
-            rec = {
-                "kiso_nenkin_no": f["kiso"],
-                "kojin_no": kj,
-                "nendo": str(f["nendo"]),
-                "menjo_shurui": f["menjo_shurui"],
-                "shinsei_date": era_or_empty(f["uketsuke_date"]),
-                "kikan_from": era_or_empty(f["taisho"]),
-                "kikan_to": era_or_empty(kto),
-                "kekka": "3",
-                "kekka_date": "",
-                "shuryo_date": "",
-                "homen_shometsu_date": "",
-                "sofu_date": "",
-                "gakko_code": str(11000 + f["pidx"] % 900) if ty == "33" else "",
-            }
-            ct = "U" if key in menjo_seen else "I"
-            menjo_seen.add(key)
-            menjo.append((rec, t0 + dt.timedelta(seconds=40), ct))
-            if f["life"] == "deleted":
-                menjo.append((rec, t0 + dt.timedelta(hours=1), "D"))
-                menjo_seen.discard(key)
-            elif f["fid"] in entry_of and final_kekka.get(f["fid"]) in ("1", "4", "5", "6"):
-                te = entry_of[f["fid"]]
-                kk = {"1": "1", "4": "1", "5": "2", "6": "4"}[final_kekka[f["fid"]]]
-                menjo.append(
-                    (
-                        {
-                            **rec,
-                            "kekka": kk,
-                            "kekka_date": era_or_empty(te.date()),
-                            "sofu_date": era_or_empty(te.date() + dt.timedelta(days=7)),
-                        },
-                        te + dt.timedelta(seconds=30),
-                        "U",
-                    )
-                )
-        if ty in CLAIM_TYPES:
-            rec = {
-                "uketsuke_no": f["uketsuke_no"],
-                "nenkin_kbn": f["nenkin_kbn"],
-                "atena_no": f["atena_no"],
-                "kojin_no": kj,
-                "kiso_nenkin_no": f["kiso"],
-                "shosho_no": "",
-                "nenkin_code": NENKIN_CODE[f["nenkin_kbn"]],
-                "seikyu_date": era_or_empty(f["taisho"]),
-                "shindansho": vocab.SHINDANSHO_TEXTS[f["pidx"] % len(vocab.SHINDANSHO_TEXTS)]
-                if ty == "42"
-                else "",
-                "seikyusha_atena_no": f["atena_no"],
-                "_pidx": f["pidx"],
-            }
-            saitei.append((rec, t0 + dt.timedelta(seconds=45), "I"))
-            if f["life"] == "deleted":
-                saitei.append((rec, t0 + dt.timedelta(hours=1), "D"))
-        if f["fid"] in entry_of and final_kekka.get(f["fid"]) == "1":
-            te = entry_of[f["fid"]] + dt.timedelta(seconds=20)
-            p = f["pidx"]
-            op = open_period.get(p)
-            seq = max_seq.get(p, 0)
-            base = {
-                "kiso_nenkin_no": f["kiso"],
-                "kojin_no": kj,
-                "shutoku_riyu": "",
-                "soshitsu_riyu": "",
-            }
-            if ty in ("11", "14"):
-                shikaku.append(
-                    (
-                        {
-                            **base,
-                            "seq": str(seq + 1),
-                            "shubetsu": f["shubetsu_after"] or "1",
-                            "shutoku_date": era_or_empty(f["taisho"]),
-                            "shutoku_jiyu": "厚生年金喪失" if ty == "11" else "任意加入",
-                            "soshitsu_date": "",
-                            "soshitsu_jiyu": "",
-                        },
-                        te,
-                        "I",
-                    )
-                )
-            elif ty in ("12", "13", "15") and op is not None:
-                closed = {
-                    **base,
-                    "seq": str(op["seq"]),
-                    "shubetsu": op["shubetsu"],
-                    "shutoku_date": era_or_empty(op["shutoku_date"]),
-                    "shutoku_jiyu": op["shutoku_jiyu"],
-                    "soshitsu_date": era_or_empty(f["taisho"]),
-                    "soshitsu_jiyu": {"12": "厚生年金加入", "13": "種別変更", "15": "任意脱退"}[ty],
-                }
-                shikaku.append((closed, te, "U"))
-                if ty == "13":
-                    shikaku.append(
-                        (
-                            {
-                                **base,
-                                "seq": str(seq + 1),
-                                "shubetsu": f["shubetsu_after"],
-                                "shutoku_date": era_or_empty(f["taisho"]),
-                                "shutoku_jiyu": "種別変更",
-                                "soshitsu_date": "",
-                                "soshitsu_jiyu": "",
-                            },
-                            te + dt.timedelta(seconds=1),
-                            "I",
-                        )
-                    )
-            elif ty == "21":
-                fuka.append(
-                    (
-                        {
-                            "kiso_nenkin_no": f["kiso"],
-                            "kojin_no": kj,
-                            "kanyu_date": era_or_empty(f["taisho"]),
-                            "dattai_date": "",
-                        },
-                        te,
-                        "I",
-                    )
-                )
-            elif ty == "22" and p in fuka_open:
-                fo = fuka_open[p]
-                fuka.append(
-                    (
-                        {
-                            "kiso_nenkin_no": f["kiso"],
-                            "kojin_no": kj,
-                            "kanyu_date": era_or_empty(fo["kanyu_date"]),
-                            "dattai_date": era_or_empty(f["taisho"]),
-                        },
-                        te,
-                        "U",
-                    )
-                )
-
-    def frame(items, extract):
-        from ..spec import EXTRACTS
-
-        cols = [c for c in EXTRACTS[extract].columns if c not in ("change_type", "changed_at")]
-        if not items:
-            return pl.DataFrame(
-                schema={
-                    **{c: pl.String for c in cols},
-                    "_changed_at": pl.Datetime("ms"),
-                    "_ct": pl.String,
-                    "_pidx": pl.Int64,
-                }
-            )
-        return pl.DataFrame(
-            [
-                {
-                    **{c: rec.get(c, "") for c in cols},
-                    "_changed_at": ts,
-                    "_ct": ct,
-                    "_pidx": rec.get("_pidx", -1),
-                }
-                for rec, ts, ct in items
-            ],
-            schema={
-                **{c: pl.String for c in cols},
-                "_changed_at": pl.Datetime("ms"),
-                "_ct": pl.String,
-                "_pidx": pl.Int64,
-            },
-        )
-
-    changes = {
-        "menjo": frame(menjo, "menjo"),
-        "saitei": frame(saitei, "saitei"),
-        "shikaku": frame(shikaku, "shikaku"),
-        "fuka": frame(fuka, "fuka"),
-    }
-    ent = entries_df
-    return changes, ent
 
 
 def _teikyo(seed, filings, pension, staff: Staff, cal: Calendar):
