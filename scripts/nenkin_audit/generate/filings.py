@@ -1063,60 +1063,8 @@ def _todokede_versions(
     f = filings.sort("fid")
     n = f.height
     u = r.random((n, 6))
-    post = f["post"].to_numpy()
     pk = f["pkojin"].to_numpy().astype(str)
-    has_k = pk != ""
-    kojin_on = has_k & (u[:, 0] < np.where(post, 0.9, 0.7))
-    no_kiso = post & kojin_on & (u[:, 1] < 0.35)
-    fw = ~post & (u[:, 2] < 0.04)  # hand-keyed with full-width digits
-    hy = ~fw & ~no_kiso & (u[:, 3] < 0.03)
-    base = f.select(
-        "uketsuke_no",
-        pl.Series("uketsuke_date", era(f["uketsuke_date"].to_numpy())),
-        pl.col("office").alias("office_code"),
-        "staff_id",
-        pl.col("type").alias("todokede_shubetsu"),
-        "atena_no",
-        pl.when(pl.Series(kojin_on)).then(pl.col("pkojin")).otherwise(pl.lit("")).alias("kojin_no"),
-        pl.when(pl.Series(no_kiso))
-        .then(pl.lit(""))
-        .otherwise(pl.col("kiso"))
-        .alias("kiso_nenkin_no"),
-        pl.Series("taisho_date", era(f["taisho"].to_numpy())),
-        "shubetsu_after",
-        "menjo_shurui",
-        "nenkin_kbn",
-        pl.lit("").alias("shintatsu_date"),
-        pl.lit("").alias("shintatsu_batch"),
-        pl.lit("0").alias("torisage"),
-    )
-    fws, hys = pl.Series(fw), pl.Series(hy)
-    base = base.with_columns(
-        kojin_no=pl.when(fws).then(_fullwidth(pl.col("kojin_no"))).otherwise(pl.col("kojin_no")),
-        kiso_nenkin_no=pl.when(fws)
-        .then(_fullwidth(_hyphen(pl.col("kiso_nenkin_no"))))
-        .when(hys)
-        .then(_hyphen(pl.col("kiso_nenkin_no")))
-        .otherwise(pl.col("kiso_nenkin_no")),
-        taisho_date=pl.when(fws)
-        .then(_fullwidth(pl.col("taisho_date")))
-        .otherwise(pl.col("taisho_date")),
-        _bad_code=pl.lit(""),
-        _bad_column=pl.lit(""),
-        _bad_note=pl.lit(""),
-    )
-    fid = f["fid"].to_numpy()
-    for v_fid, (col, val, code) in victims.items():
-        k = int(np.flatnonzero(fid == v_fid)[0])
-        if val == "bad_check":
-            val = _bad_kojin(pk[k] or "123456789012")
-        for c, v in (
-            (col, val),
-            ("_bad_code", code),
-            ("_bad_column", col),
-            ("_bad_note", f"injected: {col} = {val}"),
-        ):
-            base = base.with_columns(base[c].clone().scatter(k, v))
+    base = _inject_bad_values(_todokede_base(f, u, pk), f["fid"].to_numpy(), pk, victims)
     uk = f["uk_time"].to_numpy().astype("datetime64[ms]")
     t = f["t"].to_numpy()
     life = f["life"].to_numpy().astype(str)
@@ -1177,6 +1125,73 @@ def _todokede_versions(
         )
     )
     return pl.concat(parts, how="vertical_relaxed")
+
+
+def _todokede_base(f: pl.DataFrame, u: np.ndarray, pk: np.ndarray) -> pl.DataFrame:
+    """The todokede columns of each filing as received: 個人番号 given on most, 基礎年金番号
+    missing on some posted ones, hand-keyed full-width digits or a hyphenated 基礎年金番号 on a
+    few; u holds per-filing uniform draws (columns 0-3 used here)."""
+    post = f["post"].to_numpy()
+    has_k = pk != ""
+    kojin_on = has_k & (u[:, 0] < np.where(post, 0.9, 0.7))
+    no_kiso = post & kojin_on & (u[:, 1] < 0.35)
+    fw = ~post & (u[:, 2] < 0.04)  # hand-keyed with full-width digits
+    hy = ~fw & ~no_kiso & (u[:, 3] < 0.03)
+    base = f.select(
+        "uketsuke_no",
+        pl.Series("uketsuke_date", era(f["uketsuke_date"].to_numpy())),
+        pl.col("office").alias("office_code"),
+        "staff_id",
+        pl.col("type").alias("todokede_shubetsu"),
+        "atena_no",
+        pl.when(pl.Series(kojin_on)).then(pl.col("pkojin")).otherwise(pl.lit("")).alias("kojin_no"),
+        pl.when(pl.Series(no_kiso))
+        .then(pl.lit(""))
+        .otherwise(pl.col("kiso"))
+        .alias("kiso_nenkin_no"),
+        pl.Series("taisho_date", era(f["taisho"].to_numpy())),
+        "shubetsu_after",
+        "menjo_shurui",
+        "nenkin_kbn",
+        pl.lit("").alias("shintatsu_date"),
+        pl.lit("").alias("shintatsu_batch"),
+        pl.lit("0").alias("torisage"),
+    )
+    fws, hys = pl.Series(fw), pl.Series(hy)
+    base = base.with_columns(
+        kojin_no=pl.when(fws).then(_fullwidth(pl.col("kojin_no"))).otherwise(pl.col("kojin_no")),
+        kiso_nenkin_no=pl.when(fws)
+        .then(_fullwidth(_hyphen(pl.col("kiso_nenkin_no"))))
+        .when(hys)
+        .then(_hyphen(pl.col("kiso_nenkin_no")))
+        .otherwise(pl.col("kiso_nenkin_no")),
+        taisho_date=pl.when(fws)
+        .then(_fullwidth(pl.col("taisho_date")))
+        .otherwise(pl.col("taisho_date")),
+        _bad_code=pl.lit(""),
+        _bad_column=pl.lit(""),
+        _bad_note=pl.lit(""),
+    )
+    return base
+
+
+def _inject_bad_values(
+    base: pl.DataFrame, fid: np.ndarray, pk: np.ndarray, victims: dict
+) -> pl.DataFrame:
+    """The bad-input victims' damaged value (an invalid 個人番号 from the filing's own) with the
+    marks of what was injected."""
+    for v_fid, (col, val, code) in victims.items():
+        k = int(np.flatnonzero(fid == v_fid)[0])
+        if val == "bad_check":
+            val = _bad_kojin(pk[k] or "123456789012")
+        for c, v in (
+            (col, val),
+            ("_bad_code", code),
+            ("_bad_column", col),
+            ("_bad_note", f"injected: {col} = {val}"),
+        ):
+            base = base.with_columns(base[c].clone().scatter(k, v))
+    return base
 
 
 def _jps_text(
