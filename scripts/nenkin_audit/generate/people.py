@@ -11,7 +11,7 @@ import polars as pl
 
 from . import vocab
 from .calendar import INITIAL, START, Calendar
-from .eras import ymd
+from .eras import era, ymd
 from .rng import pick, stream, weighted_index
 
 START_D = np.datetime64(START, "D")
@@ -833,10 +833,24 @@ def age_on(birth: np.ndarray, on: dt.date) -> np.ndarray:
 def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:
     """Every version of every 宛名 record: extract columns as text, plus _pidx, _changed_at,
     _ct (I/U/D) and _deliver (extract date)."""
-    from .eras import era
-
     df = people.df
     act = np.array(cal.activity, dtype="datetime64[D]")
+    state = _atena_state(df)
+    appear = df["appear_day"].to_numpy()
+    deliver = np.where(appear >= 0, act[np.maximum(appear, 0)], np.datetime64(INITIAL))
+    first = state.with_columns(
+        _changed_at=df["created_at"], _ct=pl.lit("I"), _deliver=pl.Series(deliver).cast(pl.Date)
+    )
+    parts = [first]
+    parts += _atena_deletions(df, state, act, cal.days)
+    parts += _atena_event_updates(df, state, act)
+    parts.append(_new_heads(people, state, cal))
+    parts += _atena_late_versions(people, state, act)
+    return pl.concat(parts)
+
+
+def _atena_state(df: pl.DataFrame) -> pl.DataFrame:
+    """The 宛名 record of each person as text, as it stands at the start (plus _pidx)."""
     state = df.select(
         "atena_no",
         "kojin_no",
@@ -863,76 +877,89 @@ def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:
         "zairyu_shikaku",
         pl.col("pidx").alias("_pidx"),
     )
-    appear = df["appear_day"].to_numpy()
-    deliver = np.where(appear >= 0, act[np.maximum(appear, 0)], np.datetime64(INITIAL))
-    first = state.with_columns(
-        _changed_at=df["created_at"], _ct=pl.lit("I"), _deliver=pl.Series(deliver).cast(pl.Date)
-    )
-    parts = [first]
-    # erroneous double registrations, deleted a few days later
+    return state
+
+
+def _atena_deletions(
+    df: pl.DataFrame, state: pl.DataFrame, act: np.ndarray, days: int
+) -> list[pl.DataFrame]:
+    """Erroneous double registrations, deleted a few days later."""
     err = df.filter(pl.col("group") == G_ERR)
-    if err.height:
-        e_day = np.minimum(err["appear_day"].to_numpy() + 2, cal.days - 1)
-        parts.append(
-            state.filter(pl.col("_pidx").is_in(err["pidx"].implode())).with_columns(
-                _changed_at=pl.Series(
-                    act[e_day].astype("datetime64[ms]") + np.timedelta64(15 * 3600 * 1000, "ms")
-                ),
-                _ct=pl.lit("D"),
-                _deliver=pl.Series(act[e_day]).cast(pl.Date),
-            )
-        )
-    ev = df.filter(pl.col("event") > 0)
-    if ev.height:
-        e = ev["event"].to_numpy()
-        edate = act[ev["event_day"].to_numpy()]
-        cur = state.filter(pl.col("_pidx").is_in(ev["pidx"].implode())).sort("_pidx")
-        ev = ev.sort("pidx")
-        shojo = np.where(
-            e == EV_DEATH,
-            ev["death_date"].to_numpy(),
-            np.where(np.isin(e, (EV_MOVEOUT, EV_SHOKKEN)), edate, np.datetime64("NaT")),
-        )
-        upd = cur.with_columns(
-            shojo_date=pl.Series(era(shojo.astype("datetime64[D]"))),
-            shojo_jiyu=pl.Series(
-                np.select([e == EV_DEATH, e == EV_MOVEOUT, e == EV_SHOKKEN], ["01", "02", "03"], "")
+    if not err.height:
+        return []
+    e_day = np.minimum(err["appear_day"].to_numpy() + 2, days - 1)
+    return [
+        state.filter(pl.col("_pidx").is_in(err["pidx"].implode())).with_columns(
+            _changed_at=pl.Series(
+                act[e_day].astype("datetime64[ms]") + np.timedelta64(15 * 3600 * 1000, "ms")
             ),
-            tenshutsu_saki_address=pl.when(pl.Series(e == EV_MOVEOUT))
-            .then(ev["out_address"])
-            .otherwise(pl.col("tenshutsu_saki_address")),
-            address=pl.when(pl.Series(e == EV_TENKYO))
-            .then(ev["new_address"])
-            .otherwise(pl.col("address")),
-            prev_address=pl.when(pl.Series(e == EV_TENKYO))
-            .then(pl.col("address"))
-            .otherwise(pl.col("prev_address")),
-            ward_code=pl.when(pl.Series(e == EV_TENKYO))
-            .then(ev["new_ward_code"])
-            .otherwise(pl.col("ward_code")),
-            jumin_jiyu=pl.when(pl.Series(e == EV_TENKYO))
-            .then(pl.lit("転居"))
-            .otherwise(pl.col("jumin_jiyu")),
-            shori_teishi=pl.when(pl.Series(e == EV_PROTECT))
-            .then(pl.lit("1"))
-            .otherwise(pl.col("shori_teishi")),
-            _changed_at=ev["event_time"],
+            _ct=pl.lit("D"),
+            _deliver=pl.Series(act[e_day]).cast(pl.Date),
+        )
+    ]
+
+
+def _atena_event_updates(
+    df: pl.DataFrame, state: pl.DataFrame, act: np.ndarray
+) -> list[pl.DataFrame]:
+    """The U row of each event of the period: 消除 (death, move out, 職権), 転居, protection."""
+    ev = df.filter(pl.col("event") > 0)
+    if not ev.height:
+        return []
+    e = ev["event"].to_numpy()
+    edate = act[ev["event_day"].to_numpy()]
+    cur = state.filter(pl.col("_pidx").is_in(ev["pidx"].implode())).sort("_pidx")
+    ev = ev.sort("pidx")
+    shojo = np.where(
+        e == EV_DEATH,
+        ev["death_date"].to_numpy(),
+        np.where(np.isin(e, (EV_MOVEOUT, EV_SHOKKEN)), edate, np.datetime64("NaT")),
+    )
+    upd = cur.with_columns(
+        shojo_date=pl.Series(era(shojo.astype("datetime64[D]"))),
+        shojo_jiyu=pl.Series(
+            np.select([e == EV_DEATH, e == EV_MOVEOUT, e == EV_SHOKKEN], ["01", "02", "03"], "")
+        ),
+        tenshutsu_saki_address=pl.when(pl.Series(e == EV_MOVEOUT))
+        .then(ev["out_address"])
+        .otherwise(pl.col("tenshutsu_saki_address")),
+        address=pl.when(pl.Series(e == EV_TENKYO))
+        .then(ev["new_address"])
+        .otherwise(pl.col("address")),
+        prev_address=pl.when(pl.Series(e == EV_TENKYO))
+        .then(pl.col("address"))
+        .otherwise(pl.col("prev_address")),
+        ward_code=pl.when(pl.Series(e == EV_TENKYO))
+        .then(ev["new_ward_code"])
+        .otherwise(pl.col("ward_code")),
+        jumin_jiyu=pl.when(pl.Series(e == EV_TENKYO))
+        .then(pl.lit("転居"))
+        .otherwise(pl.col("jumin_jiyu")),
+        shori_teishi=pl.when(pl.Series(e == EV_PROTECT))
+        .then(pl.lit("1"))
+        .otherwise(pl.col("shori_teishi")),
+        _changed_at=ev["event_time"],
+        _ct=pl.lit("U"),
+        _deliver=pl.Series(edate).cast(pl.Date),
+    )
+    return [upd]
+
+
+def _atena_late_versions(
+    people: People, state: pl.DataFrame, act: np.ndarray
+) -> list[pl.DataFrame]:
+    """Out-of-order older versions, delivered after the newer change."""
+    if not people.late.height:
+        return []
+    late = people.late.sort("pidx")
+    old = state.filter(pl.col("_pidx").is_in(late["pidx"].implode())).sort("_pidx")
+    return [
+        old.with_columns(
+            _changed_at=late["changed_at"],
             _ct=pl.lit("U"),
-            _deliver=pl.Series(edate).cast(pl.Date),
+            _deliver=pl.Series(act[late["deliver_day"].to_numpy()]).cast(pl.Date),
         )
-        parts.append(upd)
-    parts.append(_new_heads(people, state, cal))
-    if people.late.height:
-        late = people.late.sort("pidx")
-        old = state.filter(pl.col("_pidx").is_in(late["pidx"].implode())).sort("_pidx")
-        parts.append(
-            old.with_columns(
-                _changed_at=late["changed_at"],
-                _ct=pl.lit("U"),
-                _deliver=pl.Series(act[late["deliver_day"].to_numpy()]).cast(pl.Date),
-            )
-        )
-    return pl.concat(parts)
+    ]
 
 
 def _new_heads(people: People, state: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
