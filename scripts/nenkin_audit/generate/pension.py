@@ -5,7 +5,7 @@ follow from filings are made in `filings`)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -91,6 +91,7 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     ins = _Insured.of(df, age, np.flatnonzero(profile >= 0), profile)
     act = np.array(cal.activity, dtype="datetime64[D]")
     kihon, kiso = _kihon(rng, df, ins, cal, act)
+    ins = replace(ins, kiso_np=kiso.to_numpy())
     kihon_rows = _kihon_versions(rng, kihon, kiso, cal, act)
     shikaku = _shikaku(rng, ins, kihon, act)
     fuka = _fuka(rng, ins)
@@ -153,7 +154,7 @@ class _Insured:
     appear: np.ndarray
     atena_no: np.ndarray
     kojin: np.ndarray
-    kiso_np: np.ndarray | None = None  # set once the 基礎年金番号 are drawn
+    kiso_np: np.ndarray | None = None  # the 基礎年金番号, drawn with the kihon rows
 
     @classmethod
     def of(cls, df: pl.DataFrame, age: np.ndarray, pidx: np.ndarray, profile: np.ndarray):
@@ -188,7 +189,6 @@ def _kihon(
     )
     while kiso.n_unique() < k:  # pragma: no cover - astronomically unlikely
         kiso = pl.Series(rng.integers(10**9, 10**10, k)).cast(pl.String)
-    ins.kiso_np = kiso.to_numpy()
     tel = np.where(rng.random(k) < 0.7, tel_numbers(rng, k), "")
     tokki = np.where(
         rng.random(k) < 0.05,
