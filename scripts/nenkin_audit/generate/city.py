@@ -85,7 +85,10 @@ def generate_city(
     try:
         bad = _Bystanders(seed, people, pension, staff, fl) if bad_input else None
         _write_change_extracts(o, people, pension, fl, cal, bad, say)
-        _write_lists_and_office_extracts(o, staff, fl, cal, bad, say)
+        _write_jps_lists(o, fl)
+        _write_staff_extracts(o, staff, cal, bad)
+        _write_teikyo(o, fl.teikyo, bad)
+        say("generate: staff, jinji_ido, terminal, teikyo_iten, jps_kekka written")
         plan = misuse_mod.plan(seed, people, staff, cal, say, profile=prof) if misuse else None
         log = access.AccessLog(
             seed,
@@ -157,17 +160,16 @@ def _write_change_extracts(
         say(f"generate: {extract} written")
 
 
-def _write_lists_and_office_extracts(
-    o: Output,
-    staff: staff_mod.Staff,
-    fl: filings_mod.Filings,
-    cal: Calendar,
-    bad: _Bystanders | None,
-    say: Callable[[str], None],
-) -> None:
-    """The JPS lists, then staff, jinji_ido, terminal and teikyo_iten."""
+def _write_jps_lists(o: Output, fl: filings_mod.Filings) -> None:
+    """The JPS result lists, one file a list."""
     for (d,), g in fl.jps.group_by("_deliver", maintain_order=True):
         o.write("jps_kekka", d, g.sort(pl.col("row_no").cast(pl.Int64)))
+
+
+def _write_staff_extracts(
+    o: Output, staff: staff_mod.Staff, cal: Calendar, bad: _Bystanders | None
+) -> None:
+    """The daily staff snapshots, the 人事異動 and the terminal ledger."""
     _write_staff(o, staff, cal, bad)
     for (d,), g in staff.jinji.group_by("deliver", maintain_order=True):
         o.write(
@@ -186,12 +188,14 @@ def _write_lists_and_office_extracts(
             pl.col("valid_to").dt.strftime("%Y-%m-%d"),
         )
         o.write("terminal", d, t.sort("terminal_id"))
-    teikyo = fl.teikyo
+
+
+def _write_teikyo(o: Output, teikyo: pl.DataFrame, bad: _Bystanders | None) -> None:
+    """The 提供・移転 records (damaged first with bad input)."""
     if bad is not None:
         teikyo = bad.damage("teikyo_iten", teikyo)
     for (d,), g in teikyo.group_by("_deliver", maintain_order=True):
         o.write("teikyo_iten", d, g)
-    say("generate: staff, jinji_ido, terminal, teikyo_iten, jps_kekka written")
 
 
 def _write_access_logs(
