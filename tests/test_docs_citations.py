@@ -1,7 +1,8 @@
 """Every section a comment or document cites exists in the repository.
 
-The contracts the code follows live in docs/ (docs/raw-interface.md, docs/published-contract.md).
-A citation names the document and the section, `docs/raw-interface.md §3.8`; inside a document of
+The contracts the code follows live in docs/ (docs/raw-interface.md, docs/published-contract.md,
+docs/internal-contracts.md). A citation names the document and the section,
+`docs/raw-interface.md §3.8` or `docs/internal-contracts.md §F`; inside a document of
 docs/ a bare `§4.1` means a section of that same document. Any other `§<number>` (an old
 "raw interface §3", a bare "§4" in code) is an error: a reader with only a clone could not follow
 it."""
@@ -21,7 +22,8 @@ SCANNED_FILES = ("README.md", "dbt_project.yml", "pyproject.toml")
 SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".md", ".csv", ".toml", ".txt", ""}
 SKIP_PARTS = {".venv", "target", "dbt_packages", "__pycache__", "logs"}
 
-SECTION = r"\d+(?:\.\d+)*"
+#: a numbered section (3, 3.8) or a lettered one (A, F)
+SECTION = r"(?:\d+(?:\.\d+)*|[A-Z](?![A-Za-z]))"
 HEADING_RE = re.compile(rf"^#{{2,6}}\s+({SECTION})\.?\s", re.M)
 CITATION_RE = re.compile(rf"(docs/[\w.-]+\.md)\s+§\s?({SECTION})")
 SIGN_RE = re.compile(rf"§\s?({SECTION})")
@@ -100,16 +102,24 @@ def test_every_cited_section_exists() -> None:
     assert cited >= 40
 
 
-@pytest.mark.parametrize("doc", ["raw-interface.md", "published-contract.md"])
-def test_contract_documents_keep_their_top_level_sections(doc: str) -> None:
-    want = {"raw-interface.md": {"1", "2", "3", "4", "5"}, "published-contract.md": {"1", "2", "3"}}
-    assert want[doc] <= sections(DOCS / doc)
+@pytest.mark.parametrize(
+    ("doc", "want"),
+    [
+        ("raw-interface.md", {"1", "2", "3", "4", "5"}),
+        ("published-contract.md", {"1", "2", "3"}),
+        ("internal-contracts.md", {"A", "B", "C", "D", "F"}),
+    ],
+)
+def test_contract_documents_keep_their_top_level_sections(doc: str, want: set[str]) -> None:
+    assert want <= sections(DOCS / doc)
 
 
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
         ("# parse as in docs/raw-interface.md §3.8\n", None),
+        ("# matching step 6 (docs/internal-contracts.md §F)\n", None),
+        ("# matching step 6 (docs/internal-contracts.md §E)\n", "has no section E"),
         ("# parse as in docs/raw-interface.md §3.99\n", "has no section 3.99"),
         ("# see docs/nowhere.md §1\n", "cites docs/nowhere.md, which does not exist"),
         ("# see raw interface §2\n", "names no document"),
@@ -122,6 +132,7 @@ def test_the_check_finds_what_does_not_resolve(tmp_path: Path, line: str, expect
     (tmp_path / "docs" / "raw-interface.md").write_text(
         "# T\n\n## 3. Extracts\n\n### 3.8 todokede\n"
     )
+    (tmp_path / "docs" / "internal-contracts.md").write_text("# T\n\n## F. Matching\n")
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "m.py").write_text(line, encoding="utf-8")
     found, _ = problems(tmp_path)

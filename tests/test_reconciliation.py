@@ -1,6 +1,6 @@
 """Reconciliation, exemption cross-check and filing aggregates end to end on a generated city:
 generate_city → loader → dbt (the filings models and everything upstream) → compare with the
-generator's ground truth (internal contract C): `reconciliation.csv` must agree 100% with
+generator's ground truth (docs/internal-contracts.md §C): `reconciliation.csv` must agree 100% with
 fct_reconciliation on (uketsuke_no, list_id, row_no, status, mismatch_fields), and
 `exemption_checks.csv` with the cross-check. The generator moves some JPS target dates by up to a
 year (far beyond the window): those results must still be mismatched with their filing, with the

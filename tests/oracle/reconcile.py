@@ -107,7 +107,8 @@ def rkey(r: dict) -> tuple:
 
 
 def nearest(r: dict, opts: list[dict]) -> dict:
-    """Section F step 5: smallest |Δ taisho|, then the later 進達, then the smaller 受付番号."""
+    """docs/internal-contracts.md §F step 5: smallest |Δ taisho|, then the later 進達, then the
+    smaller 受付番号."""
     return min(
         opts,
         key=lambda f: (distance(f, r), -f["shintatsu"].toordinal(), f["uketsuke_no"]),

@@ -1,5 +1,5 @@
 """`generate_city`: the whole synthetic city, written as the raw interface delivers it, with the
-ground truth beside it (contracts.md section C)."""
+ground truth beside it (docs/internal-contracts.md §C)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,15 @@
 """Filings (todokede), their weekly 進達, the JPS result lists, and the ground truth of the
-reconciliation built by construction (contracts.md section F).
+reconciliation built by construction (docs/internal-contracts.md §F).
 
 Design rules that keep the truth unambiguous:
 - a person files at most one filing in the whole period, except the designed returned-and-refiled
   case (a second filing of the same type after the 返戻);
 - every JPS row is made for one filing (or for none: unmatched results use persons and types
   without any filing, or a target date a year away from a filing that already has its final
-  result), with a scenario that fixes what section F must conclude;
+  result), with a scenario that fixes what matching must conclude;
 - a result whose target date JPS moved beyond the window (scenario large_shift, up to a year) is
-  the only result of the person's only filing of that type, so section F step 6 pairs it.
+  the only result of the person's only filing of that type, so it is paired by step 6 of
+  docs/internal-contracts.md §F.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ SCENARIOS = (
 SCENARIO_P = np.array([0.70, 0.045, 0.025, 0.06, 0.04, 0.02, 0.03, 0.05, 0.03])
 # scenarios whose filing gets its final row by exact date or within the window: safe targets for
 # a far (a year away) unmatched row of the same person and type
-# compared fields of section F step 8: published name, column here
+# compared fields of docs/internal-contracts.md §F step 8: published name, column here
 COMPARED = (
     ("menjo_shurui", "menjo_shurui"),
     ("shubetsu_after", "shubetsu_after"),
@@ -428,8 +429,9 @@ def _exemption_decisions(
     menjo_shurui: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(menjo_shurui applied for, shurui the income allows, JPS decision) of each filing:
-    exemption decisions agree with the applicant's income (menjo_rules, contracts D); some
-    applicants ask for more, or less, than their income allows; some claims are refused."""
+    exemption decisions agree with the applicant's income (menjo_rules,
+    docs/internal-contracts.md §D); some applicants ask for more, or less, than their income
+    allows; some claims are refused."""
     nf = len(ftype)
     applied = menjo_shurui.copy()
     allowed = np.full(nf, "", dtype=object)
@@ -771,7 +773,8 @@ def _far_unmatched(
     n_un: int,
 ) -> pl.DataFrame | None:
     """The far variant: the person of a forwarded filing that has its final row by exact date or
-    within the window (so it is not open, section F step 6), same type, a date a year away."""
+    within the window (so it is not open, docs/internal-contracts.md §F step 6), same type, a
+    date a year away."""
     answered = jps.filter((pl.col("role") == "final") & (pl.col("list_date") <= end))["fid"]
     refiled = filings.filter(pl.col("refile_of") >= 0)
     fwd = filings.filter(
@@ -914,7 +917,7 @@ def large_shift_days(rng) -> int:
 def _simple_matched(filings: pl.DataFrame, jps: pl.DataFrame) -> np.ndarray:
     """Filings whose only result row is one final matching row (safe victims for bad input).
     Not the filings a far unmatched row aims at: without their final row they would be open and
-    take it (section F step 6)."""
+    take it (docs/internal-contracts.md §F step 6)."""
     per = (
         jps.filter(pl.col("fid") >= 0)
         .group_by("fid")
@@ -936,9 +939,9 @@ def _simple_matched(filings: pl.DataFrame, jps: pl.DataFrame) -> np.ndarray:
 
 
 def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
-    """fct_reconciliation by construction (contracts.md F), after bad-input damage: the key
-    columns and taisho_date_shift_days (JPS target date − the filing's, for matched and
-    mismatched filings)."""
+    """fct_reconciliation by construction (docs/internal-contracts.md §F), after bad-input
+    damage: the key columns and taisho_date_shift_days (JPS target date − the filing's, for
+    matched and mismatched filings)."""
     live = jps.filter(~pl.col("damaged"))
     damaged_f = set(filings.filter(pl.col("damaged"))["fid"].to_list())
     out: list[tuple] = []

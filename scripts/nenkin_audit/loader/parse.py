@@ -9,8 +9,8 @@ of them on its own physical line); the few that hold quoted text are parsed one 
 Python's csv module (strict mode). Every field keeps its text exactly as delivered after
 unquoting; an empty field is ''.
 
-Any breach raises `FileRejected` with a reason code of internal contract A and a sentence for
-the operator: what is wrong, where in the file, and what to do."""
+Any breach raises `FileRejected` with a reason code (docs/internal-contracts.md §A) and a
+sentence for the operator: what is wrong, where in the file, and what to do."""
 
 from __future__ import annotations
 
