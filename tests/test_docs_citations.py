@@ -4,8 +4,8 @@ The contracts the code follows live in docs/ (docs/raw-interface.md, docs/publis
 docs/internal-contracts.md). A citation names the document and the section,
 `docs/raw-interface.md §3.8` or `docs/internal-contracts.md §F`; inside a document of
 docs/ a bare `§4.1` means a section of that same document. Any other `§<number>` (an old
-"raw interface §3", a bare "§4" in code) is an error: a reader with only a clone could not follow
-it."""
+"raw interface §3", a bare "§4" in code) and the old "contracts B" / "internal contract F" are
+errors: a reader with only a clone could not follow them."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ SECTION = r"(?:\d+(?:\.\d+)*|[A-Z](?![A-Za-z]))"
 HEADING_RE = re.compile(rf"^#{{2,6}}\s+({SECTION})\.?\s", re.M)
 CITATION_RE = re.compile(rf"(docs/[\w.-]+\.md)\s+§\s?({SECTION})")
 SIGN_RE = re.compile(rf"§\s?({SECTION})")
+#: the old ways of citing the internal contracts, which name no file
+LEGACY_RE = re.compile(
+    r"(?<![-\w])(?:internal )?contracts?(?:\.md)? (?:section )?([A-F])\b|\bsection ([A-F])\b"
+)
 #: this file shows wrong citations on purpose
 SELF = "tests/test_docs_citations.py"
 
@@ -80,6 +84,12 @@ def problems(root: Path) -> tuple[list[str], int]:
                 found.append(f"{where(m.start())}: cites {doc}, which does not exist")
             elif section not in docs[doc]:
                 found.append(f"{where(m.start())}: {doc} has no section {section}")
+        for m in LEGACY_RE.finditer(text):
+            letter = m.group(1) or m.group(2)
+            found.append(
+                f"{where(m.start())}: {m.group(0)!r} names no document; write it as "
+                f"`docs/internal-contracts.md §{letter}`"
+            )
         for m in SIGN_RE.finditer(text):
             if m.start(1) in covered:
                 continue
@@ -124,6 +134,9 @@ def test_contract_documents_keep_their_top_level_sections(doc: str, want: set[st
         ("# see docs/nowhere.md §1\n", "cites docs/nowhere.md, which does not exist"),
         ("# see raw interface §2\n", "names no document"),
         ("# moves out of §4\n", "names no document"),
+        ("# as contracts B says\n", "'contracts B' names no document"),
+        ("# see contracts.md section F step 6\n", "names no document"),
+        ("# (internal contract A)\n", "names no document"),
         ("string_agg(item, '§' order by item)\n", None),
     ],
 )

@@ -1,4 +1,4 @@
-{#- Row validation (contracts B). Each rule_* macro returns a list of (condition, code, column)
+{#- Row validation (docs/internal-contracts.md §B). Each rule_* macro returns a list of (condition, code, column)
     triples; reject_reason() turns a list of such lists into one expression:
     null when no condition holds, else the codes of the conditions that hold, as
     'code:column' joined with '; ' in the order given.
