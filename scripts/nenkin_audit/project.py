@@ -12,14 +12,11 @@ import yaml
 from .home import project_dir
 
 
-def _vars(project: Path) -> dict[str, Any]:
-    with open(project / "dbt_project.yml", encoding="utf-8") as fh:
-        return dict(yaml.safe_load(fh)["vars"])
-
-
 def dbt_vars(project: Path | None = None) -> dict[str, Any]:
     """The `vars` of dbt_project.yml, read afresh on each call."""
-    return dict(_vars(Path(project or project_dir()).resolve()))
+    path = Path(project or project_dir()).resolve() / "dbt_project.yml"
+    with open(path, encoding="utf-8") as fh:
+        return dict(yaml.safe_load(fh)["vars"])
 
 
 def dbt_var(name: str, project: Path | None = None) -> Any:
@@ -30,18 +27,14 @@ def dbt_var(name: str, project: Path | None = None) -> Any:
     return v[name]
 
 
-def _seed(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def seed_rows(name: str, project: Path | None = None) -> list[dict[str, str]]:
     """The rows of a seed, in file order, as text; `name` is its path under seeds/ without
     `.csv` (e.g. "codes/code_offices")."""
     path = Path(project or project_dir()).resolve() / "seeds" / f"{name}.csv"
     if not path.is_file():
         raise FileNotFoundError(f"seed {name!r} is missing: {path}")
-    return _seed(path)
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def code_set(seed: str, column: str | None = None, project: Path | None = None) -> tuple[str, ...]:
