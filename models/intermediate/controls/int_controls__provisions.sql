@@ -41,6 +41,20 @@ recipients as (
     group by recipient_code
 ),
 
+recipient_names as (
+    select
+        recipient_code,
+        recipient_name
+    from {{ ref('code_recipients') }}
+),
+
+method_names as (
+    select
+        method,
+        method_name
+    from {{ ref('code_teikyo_method') }}
+),
+
 ranked as (
     select
         ledger.*,
@@ -84,11 +98,16 @@ final as (
         cast(null as double precision) as measure_denominator,
         cast(null as integer) as days_value,
         cast(judged.record_count as bigint) as line_count,
-        judged.recipient_code || ' / 方法 ' || coalesce(judged.method, '不明')
+        coalesce(recipient_names.recipient_name, judged.recipient_code) || ' / '
+        || coalesce(method_names.method_name, '方法 ' || judged.method, '方法不明')
         || ' / ' || cast(judged.record_count as varchar) || '件 / 当月 '
         || cast(judged.nth_in_month as varchar) || '回目' as detail_ja
     from judged
     cross join control
+    left join recipient_names
+        on judged.recipient_code = recipient_names.recipient_code
+    left join method_names
+        on judged.method = method_names.method
 )
 
 select * from final

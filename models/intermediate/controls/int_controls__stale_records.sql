@@ -3,7 +3,8 @@
     whose 住基 record shows that event, and those whose pension record (年金基本 or any of
     their 資格 rows) has not changed on or after the event day although window_days have
     passed by the reference date. Events younger than that are not judged yet. Counts only:
-    no person is carried out of this model. -#}
+    no person is carried out of this model. Events before the first delivery count in the month
+    of the first delivery (found at the first load). -#}
 with control as (
     select
         control_code,
@@ -14,6 +15,13 @@ with control as (
 
 reference as (
     select reference_date from {{ ref('int_persons__reference_date') }}
+),
+
+first_load as (
+    -- an event from before the first delivery is found at the first delivery
+    select cast(date_trunc('month', min(extract_date)) as date) as first_month
+    from {{ ref('stg_ledger__load_files') }}
+    where status = 'loaded'
 ),
 
 events as (
@@ -61,13 +69,17 @@ persons as (
 
 months as (
     select
-        cast(date_trunc('month', event_date) as date) as period_month,
-        shojo_jiyu,
-        max(event_date) as last_event_date,
+        greatest(cast(date_trunc('month', persons.event_date) as date), first_load.first_month)
+            as period_month,
+        persons.shojo_jiyu,
+        max(persons.event_date) as last_event_date,
         count(*) as persons,
-        sum(case when is_updated then 0 else 1 end) as persons_stale
+        sum(case when persons.is_updated then 0 else 1 end) as persons_stale
     from persons
-    group by cast(date_trunc('month', event_date) as date), shojo_jiyu
+    cross join first_load
+    group by
+        greatest(cast(date_trunc('month', persons.event_date) as date), first_load.first_month),
+        persons.shojo_jiyu
 ),
 
 final as (
@@ -75,7 +87,7 @@ final as (
         control.control_code,
         months.period_month,
         months.shojo_jiyu || ':' || cast(months.period_month as varchar) as item_id,
-        months.period_month as item_date,
+        months.last_event_date as item_date,
         months.persons_stale > 0 as is_exception,
         case when months.persons_stale > 0 then 'pension_record_unchanged' else 'pension_record_updated' end
             as rule_code,

@@ -15,6 +15,7 @@ final as (
         cast(threshold_rule as varchar) as threshold_rule,
         cast(window_days as bigint) as window_days,
         cast(evaluated_in as varchar) as evaluated_in,
+        cast(method_ja as varchar) as method_ja,
         cast(description as varchar) as description
     from catalogue
 )

@@ -1,0 +1,23 @@
+-- Everything one member of staff did on one day (every access-log line, person or list), in
+-- time order, with the subject as the access area's pseudonym and any flag raised.
+-- params: staff_id text, day date
+select
+    events.log_id,
+    events.accessed_at,
+    events.dept_code,
+    events.terminal_id,
+    events.shori_jiyu,
+    events.operation,
+    events.screen_id,
+    events.subject_pid,
+    events.hit_count,
+    events.explanation,
+    flags.risk_score,
+    flags.reasons
+from fct_access_events as events
+left join fct_access_flags as flags
+    on events.log_id = flags.log_id
+where
+    events.staff_id = $staff_id
+    and events.access_date = $day
+order by events.accessed_at, events.log_id
