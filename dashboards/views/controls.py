@@ -68,7 +68,9 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
-st.caption("適合: 基準を満たした月。要対応: 基準を超える例外があった月。対象なし: 判定する対象がない月。")
+st.caption(
+    "適合: 基準を満たした月。要対応: 基準を超える例外があった月。対象なし: 判定する対象がない月。"
+)
 
 st.header("証跡")
 code = st.selectbox(

@@ -182,7 +182,7 @@ def main(
             raise UserError(f"no published mart at {home.published}: run `nenkin-audit run` first")
         con = open_published(home)
         try:
-            rows = con.execute(query.sql, bound).pl()
+            rows = con.sql(query.sql, params=bound).pl()
         finally:
             con.close()
     except UserError as exc:
