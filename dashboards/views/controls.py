@@ -11,7 +11,8 @@ import nenkin_ui as ui
 from nenkin_audit import controls as ctl
 
 ui.require_page("controls")
-st.title("自己点検（特定個人情報保護評価）")
+st.title("自己点検")
+st.caption("特定個人情報保護評価（PIA）で約束した管理が守られているかを、月ごとに確認します。")
 ui.require_tables(*ctl.CONTROL_TABLES, "fct_access_cases")
 data = ctl.load(ui.q, ui.home().reviews)
 months = sorted(data.results["period_month"].unique().to_list())
