@@ -7,7 +7,8 @@ investigation queries (analyses/investigate_NAME.sql) on the published mart, eac
 - Why: `--reason` (a case or request number) is required.
 - What it reads: the published mart only (`open_published`: read-only, no other file reachable);
   parameters are bound, never pasted into the SQL. A query declares its parameters on a line
-  `-- params: name type, ...` (type text or date).
+  `-- params: name type, ...` (type text or date) and reads them from the one-row relation
+  `investigation_params`, which this command creates with the values bound.
 - The log: every run and every refusal appends one JSON line to `<home>/logs/investigations.jsonl`
   (append-only; owner-only like the rest of the home): when, who, why, which query, its
   parameters, the number of rows, and the outcome. Rows themselves are not logged.
@@ -37,7 +38,8 @@ from .users import ROLE_LABELS, load, users_file
 SECURITY_ROLE = "reviewer"
 PREFIX = "investigate_"
 PARAMS_RE = re.compile(r"^--\s*params:\s*(.*)$", re.MULTILINE)
-TYPES = ("text", "date")
+SQL_TYPES = {"text": "varchar", "date": "date"}
+PARAM_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def queries() -> dict[str, Query]:
         for part in (m.group(1) if m else "").split(","):
             if part.strip():
                 pname, ptype = part.split()
+                if not PARAM_NAME_RE.match(pname) or ptype not in SQL_TYPES:
+                    raise UserError(f"{path}: parameter {part.strip()!r} is not 'name text|date'")
                 params[pname] = ptype
         summary = " ".join(
             line[2:].strip()
@@ -182,7 +186,15 @@ def main(
             raise UserError(f"no published mart at {home.published}: run `nenkin-audit run` first")
         con = open_published(home)
         try:
-            rows = con.sql(query.sql, params=bound).pl()
+            # the parameters, bound (never pasted), as the one row the query joins
+            columns = ", ".join(
+                f"cast(? as {SQL_TYPES[query.params[k]]}) as {k}" for k in query.params
+            )
+            con.execute(
+                f"create temp table investigation_params as select {columns}",
+                [bound[k] for k in query.params],
+            )
+            rows = con.sql(query.sql).pl()
         finally:
             con.close()
     except UserError as exc:
@@ -196,7 +208,7 @@ def main(
             w.writerows(rows.iter_rows())
         print(f"{rows.height} rows written to {out}")
     else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80):
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
             print(rows)
         print(f"{rows.height} rows")
     return 0

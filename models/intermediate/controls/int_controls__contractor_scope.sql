@@ -57,7 +57,7 @@ final as (
         cast(date_trunc('month', contractor_lines.access_date) as date) as period_month,
         contractor_lines.log_id as item_id,
         contractor_lines.access_date as item_date,
-        not (matches.function_allowed and matches.hour_allowed) as is_exception,
+        (not matches.function_allowed or not matches.hour_allowed) as is_exception,
         case
             when not matches.function_allowed then 'function_not_allowed'
             when not matches.hour_allowed then 'hour_not_allowed'

@@ -58,8 +58,7 @@ week_records as (
     cross join weeks
     left join ledger
         on weekly_recipients.recipient_code = ledger.recipient_code
-            and weeks.first_day <= ledger.sent_date
-            and ledger.sent_date <= weeks.last_day
+            and ledger.sent_date between weeks.first_day and weeks.last_day
     where weeks.working_days > 0
     group by weekly_recipients.recipient_code, weeks.week_start, weeks.working_days
 ),

@@ -45,8 +45,7 @@ grid as (
     from control_span
     cross join reference
     inner join months
-        on control_span.first_month <= months.period_month
-            and months.period_month <= reference.reference_month
+        on months.period_month between control_span.first_month and reference.reference_month
 ),
 
 monthly as (
