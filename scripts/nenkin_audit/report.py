@@ -117,9 +117,12 @@ def _svg_trend(rows: list[dict], code: str) -> str:
             f'<text x="{x + bw / 2}" y="100" font-size="10" text-anchor="middle">'
             f"{r['period_month']:%Y-%m}</text>"
         )
+    ty = 85 - 70 * (rows[0]["threshold_value"] or 0.0) / top
     return (
         f'<svg class="trend" width="{w}" height="{h}" role="img" aria-label="月別の推移">'
-        f'<line x1="15" y1="85" x2="{w - 5}" y2="85" stroke="#555"/>{"".join(bars)}</svg>'
+        f'<line x1="15" y1="85" x2="{w - 5}" y2="85" stroke="#555"/>{"".join(bars)}'
+        f'<line x1="15" y1="{ty:.1f}" x2="{w - 5}" y2="{ty:.1f}" stroke="#1f4e9a" '
+        'stroke-dasharray="4 3"><title>基準</title></line></svg>'
     )
 
 
@@ -271,6 +274,12 @@ def render_pdf(
         values = [r["measure_value"] or 0.0 for r in rows]
         top = max([*values, rows[0]["threshold_value"] or 0.0, 1e-9])
         d.add(Line(0, 18, min(page_w, 70 * len(rows) + 10), 18, strokeColor=colors.grey))
+        width = min(page_w, 70 * len(rows) + 10)
+        ty = 18 + 45 * (rows[0]["threshold_value"] or 0.0) / top
+        d.add(
+            Line(0, ty, width, ty, strokeColor=colors.HexColor("#1f4e9a"), strokeDashArray=[3, 2])
+        )
+        d.add(String(width + 4, ty - 2, "基準", fontName=FONT, fontSize=7))
         for i, (r, v) in enumerate(zip(rows, values, strict=True)):
             x, bh = 10 + 70 * i, 45 * v / top
             d.add(Rect(x, 18, 40, bh, fillColor=red if r["state"] == "exception" else green))

@@ -72,7 +72,6 @@ months as (
         greatest(cast(date_trunc('month', persons.event_date) as date), first_load.first_month)
             as period_month,
         persons.shojo_jiyu,
-        max(persons.event_date) as last_event_date,
         count(*) as persons,
         sum(case when persons.is_updated then 0 else 1 end) as persons_stale
     from persons
@@ -87,7 +86,8 @@ final as (
         control.control_code,
         months.period_month,
         months.shojo_jiyu || ':' || cast(months.period_month as varchar) as item_id,
-        months.last_event_date as item_date,
+        -- the month, never an event's day: a day with a count of one would date a death
+        months.period_month as item_date,
         months.persons_stale > 0 as is_exception,
         case when months.persons_stale > 0 then 'pension_record_unchanged' else 'pension_record_updated' end
             as rule_code,
