@@ -160,6 +160,8 @@ def main(
         for q in available.values():
             args = " ".join(f"--param {k}=<{t}>" for k, t in q.params.items())
             print(f"{q.name}: {args}\n    {q.summary}")
+        if not list_only:
+            print("error: name the query to run (one of the above)", file=sys.stderr)
         return 0 if list_only else 2
     entry: dict[str, Any] = {
         "at": dt.datetime.now().isoformat(timespec="seconds"),
