@@ -12,7 +12,7 @@ import polars as pl
 
 from ..errors import UserError
 from ..spec import EXTRACTS
-from . import access
+from . import access, control_breaches
 from . import filings as filings_mod
 from . import misuse as misuse_mod
 from . import pension as pension_mod
@@ -87,7 +87,11 @@ def generate_city(
         _write_change_extracts(o, people, pension, fl, cal, bad, say)
         _write_jps_lists(o, fl)
         _write_staff_extracts(o, staff, cal, bad)
-        _write_teikyo(o, fl.teikyo, bad)
+        teikyo, control_truth = fl.teikyo, None
+        if misuse:
+            teikyo, control_truth = control_breaches.inject(seed, teikyo)
+            control_truth = pl.concat([control_truth, control_breaches.leavers_truth(staff)])
+        _write_teikyo(o, teikyo, bad)
         say("generate: staff, jinji_ido, terminal, teikyo_iten, jps_kekka written")
         plan = misuse_mod.plan(seed, people, staff, cal, say, profile=prof) if misuse else None
         log = access.AccessLog(
@@ -104,7 +108,7 @@ def generate_city(
             target=_daily_lines(persons, staff, n_staff),
         )
         n_lines, misuse_rows = _write_access_logs(o, log, plan, bad, say)
-        _write_truth(o, people, pension, fl, plan, misuse_rows)
+        _write_truth(o, people, pension, fl, plan, misuse_rows, control_truth)
         manifest = {
             "seed": seed,
             "persons": persons,
@@ -240,8 +244,9 @@ def _write_truth(
     fl: filings_mod.Filings,
     plan,
     misuse_rows: list[pl.DataFrame],
+    control_truth: pl.DataFrame | None,
 ) -> None:
-    """The ground truth files beside the inbox."""
+    """The ground truth files beside the inbox (the control breaches' with misuse)."""
     o.write_truth_csv("reconciliation.csv", fl.reconciliation)
     o.write_truth_csv(
         "exemption_checks.csv",
@@ -250,6 +255,8 @@ def _write_truth(
         ),
     )
     o.write_truth_csv("misuse.csv", _misuse_truth(plan, misuse_rows))
+    if control_truth is not None:
+        o.write_truth_csv(control_breaches.TRUTH_FILE, control_truth)
     o.write_truth_csv("persons.csv", _persons_truth(people, pension))
 
 
