@@ -28,8 +28,9 @@ from pathlib import Path
 import duckdb
 
 RUN_DATE = "2026-11-30"
-#: when the loader recorded a file: differs from run to run by nature
-VOLATILE = {"loaded_at", "latest_loaded_at"}
+#: when the loader recorded a file, and where it moved a rejected one (the run's own temporary
+#: folder): differ from run to run by nature
+VOLATILE = {"loaded_at", "latest_loaded_at", "moved_to"}
 
 
 def relation_state(path: Path) -> dict[str, list]:
