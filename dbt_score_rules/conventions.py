@@ -109,3 +109,16 @@ def model_documents_columns(
     if bare:
         return RuleViolation(message=f"Columns lack a description: {', '.join(bare)[:80]}")
     return None
+
+
+@rule
+def model_sql_is_short(
+    model: Model, max_lines: int = 200, exceptions: dict[str, str] | None = None
+) -> RuleViolation | None:
+    """A model's SQL fits in `max_lines` lines: longer ones are split into int_ models."""
+    if _skipped(model, exceptions):
+        return None
+    lines = len(model.raw_code.split("\n"))
+    if lines > max_lines:
+        return RuleViolation(message=f"SQL is {lines} lines (> {max_lines}); split it.")
+    return None

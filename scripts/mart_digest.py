@@ -62,7 +62,7 @@ def relation_state(path: Path) -> dict[str, list]:
         con.close()
 
 
-def _run(project: Path, inbox: Path, out: Path) -> int:
+def _run(project: Path, inbox: Path, out: Path, keep: Path | None = None) -> int:
     project = project.resolve()
     env = {
         **os.environ,
@@ -105,6 +105,9 @@ def _run(project: Path, inbox: Path, out: Path) -> int:
             "mart": relation_state(work / "home" / "mart.duckdb"),
             "warehouse": relation_state(work / "home" / "warehouse.duckdb"),
         }
+        if keep is not None:
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.copytree(work / "home", keep)
     out.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
     print(f"{out}: {len(state['mart'])} published relations")
     return 0
@@ -132,12 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--project", type=Path, default=Path(__file__).resolve().parents[1])
     run.add_argument("--inbox", type=Path, required=True)
     run.add_argument("--out", type=Path, required=True)
+    run.add_argument("--keep-home", type=Path, help="copy the run's home (warehouse, mart) here")
     cmp = sub.add_parser("compare", help="exit 1 when the published marts differ")
     cmp.add_argument("before", type=Path)
     cmp.add_argument("after", type=Path)
     args = parser.parse_args(argv)
     if args.command == "run":
-        return _run(args.project, args.inbox, args.out)
+        return _run(args.project, args.inbox, args.out, args.keep_home)
     return _compare(args.before, args.after)
 
 

@@ -15,6 +15,7 @@
     {{ return(['kojin_no_valid', 'kojin_no_present', 'may_display_kojin_no']) }}
 {%- endmacro %}
 
+{#- A column's PII class: config.meta.pii (or meta.pii); none when it has none. -#}
 {% macro governance_pii_class(col) -%}
     {%- set meta = col.get('meta') or {} -%}
     {%- set cfg = (col.get('config') or {}).get('meta') or {} -%}

@@ -332,8 +332,7 @@ hold_carried as (
         row_number() over (
             partition by h.uketsuke_no
             order by h.list_date desc, h.list_id desc, h.row_no desc
-        ) as latest_rank,
-        count(*) over (partition by h.uketsuke_no) as hold_rows
+        ) as latest_rank
     from hold_choices as h
     left join pairs as p
         on h.uketsuke_no = p.uketsuke_no
