@@ -37,6 +37,8 @@ models:
       +access: private
     intermediate:
       +access: private
+      hooked:
+        +post-hook: "{{ governance_assert_no_confined_columns() }}"
     marts:
       +access: public
       +contract:
@@ -60,6 +62,18 @@ MODELS: dict[str, str] = {
     "models/staging/stg_leaky.sql": """
         select atena_no, kojin_no from {{ ref('base_people') }}
     """,
+    # the identifiers, declared where the project declares them: column meta of the sources
+    "models/staging/_sources.yml": """
+        sources:
+          - name: raw
+            tables:
+              - name: people
+                columns:
+                  - name: atena_no
+                    config: {meta: {confined_to: warehouse}}
+                  - name: kojin_no
+                    config: {meta: {confined_to: staging}}
+    """,
     "models/staging/_staging.yml": """
         models:
           - name: stg_people
@@ -77,6 +91,14 @@ MODELS: dict[str, str] = {
     """,
     "models/intermediate/int_hashes_number.sql": """
         select md5(kojin_no) as number_hash from {{ ref('base_people') }}
+    """,
+    # the post-hook on the relation as built: a column carrying the number that no YAML declares
+    "models/intermediate/hooked/int_carries_number.sql": """
+        select atena_no, kojin_no as kojin_no_copy, kojin_no is null as kojin_no_present
+        from {{ ref('base_people') }}
+    """,
+    "models/intermediate/hooked/int_flags_only.sql": """
+        select atena_no, kojin_no is not null as kojin_no_present from {{ ref('base_people') }}
     """,
     # marts
     "models/marts/dim_good.sql": """
@@ -337,6 +359,7 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
         os.chdir(cwd)
     assert result.exception is None, result.exception
     statuses = {r.node.name: (str(r.status), r.failures) for r in result.result.results}
+    messages = {r.node.name: str(r.message) for r in result.result.results}
     # dbt-duckdb keeps its in-process connection: open the file with the same configuration
     con = duckdb.connect(str(root / "probe.duckdb"))
     problems = {}
@@ -351,7 +374,12 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "select pid, ward_code, age_band, disclosure_level from main.dim_cascaded"
     ).fetchall()
     con.close()
-    return {"statuses": statuses, "problems": problems, "cascaded": cascaded}
+    return {
+        "statuses": statuses,
+        "messages": messages,
+        "problems": problems,
+        "cascaded": cascaded,
+    }
 
 
 def _by_model(rows: list[tuple]) -> dict[str, list[str]]:
@@ -383,6 +411,15 @@ def test_lineage_check_finds_every_path_from_kojin_no(probe: dict) -> None:
     assert found["dim_named_kojin"] == [
         "kojin_no_digest: ancestor dim_named_kojin has a kojin_no column"
     ]
+
+
+def test_a_built_relation_carrying_a_confined_identifier_fails_its_model(probe: dict) -> None:
+    """The post-hook reads the relation as built, so a new column carrying 個人番号 under another
+    name fails the model even though no YAML declares it; a boolean flag about it does not."""
+    assert probe["statuses"]["int_carries_number"][0] == "error"
+    assert "kojin_no_copy (kojin_no)" in probe["messages"]["int_carries_number"]
+    assert "confined to staging" in probe["messages"]["int_carries_number"]
+    assert probe["statuses"]["int_flags_only"][0] == "success"
 
 
 def test_k_anonymity_test_fails_on_a_small_group_and_ignores_suppressed_rows(probe: dict) -> None:

@@ -32,10 +32,27 @@ def _model(name: str, schema: str, access: str, columns: list[str], **config: st
     }
 
 
+#: the identifiers, declared as the sources' YAML declares them (column meta confined_to)
+IDENTIFIER_SOURCE = {
+    "resource_type": "source",
+    "name": "atena",
+    "columns": {
+        "atena_no": {"name": "atena_no", "config": {"meta": {"confined_to": "warehouse"}}},
+        "kojin_no": {"name": "kojin_no", "config": {"meta": {"confined_to": "staging"}}},
+        "shimei": {"name": "shimei", "meta": {"confined_to": "warehouse"}},
+    },
+}
+
+
 def _write_manifest(home: Home, models: list[dict]) -> Path:
     path = home.dbt_target / "manifest.json"
     path.write_text(
-        json.dumps({"nodes": {f"model.nenkin_audit.{m['name']}": m for m in models}}),
+        json.dumps(
+            {
+                "nodes": {f"model.nenkin_audit.{m['name']}": m for m in models},
+                "sources": {"source.nenkin_audit.atena.atena": IDENTIFIER_SOURCE},
+            }
+        ),
         encoding="utf-8",
     )
     return path
@@ -137,12 +154,24 @@ def test_a_failed_publish_leaves_the_previous_publication(home: Home, failure: s
     else:
         con.execute("alter table marts.dim_persons add column extra bigint")
     con.close()
-    with pytest.raises(UserError):
+    with pytest.raises(
+        UserError, match="identifier column" if failure == "identifier_column" else None
+    ):
         publish(home)
     assert home.published.read_bytes() == before
     assert not Path(str(home.published) + BUILDING_SUFFIX).exists()
     reader = open_published(home)
     assert reader.sql("select count(*) from dim_persons").fetchall() == [(100,)]
+
+
+def test_a_manifest_without_the_identifier_list_is_refused(home: Home) -> None:
+    manifest = home.dbt_target / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    del data["sources"]
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(UserError, match="declares no identifier column"):
+        publish(home)
+    assert not home.published.exists()
 
 
 def test_a_crash_leftover_building_file_is_replaced(home: Home) -> None:

@@ -9,11 +9,13 @@
 {%- endmacro %}
 
 {#- The only kojin_no-named columns allowed outside staging: boolean flags about the number
-    (valid check digit, present, the account's permission to display it), never the number. -#}
+    (valid check digit, present, the account's permission to display it), never the number.
+    (has_<identifier> flags of the other confined identifiers: governance_identifier_flag.) -#}
 {% macro governance_kojin_no_flags() -%}
     {{ return(['kojin_no_valid', 'kojin_no_present', 'may_display_kojin_no']) }}
 {%- endmacro %}
 
+{#- A column's PII class: config.meta.pii (or meta.pii); none when it has none. -#}
 {% macro governance_pii_class(col) -%}
     {%- set meta = col.get('meta') or {} -%}
     {%- set cfg = (col.get('config') or {}).get('meta') or {} -%}
@@ -26,6 +28,7 @@
     {%- set problems = [] -%}
     {%- if execute -%}
     {%- set allowed_types = governance_portable_types() -%}
+    {%- set confined = governance_confined_columns(['staging']) -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.access == 'public' -%}
         {%- if not (node.description or '') | trim -%}
             {%- do problems.append([node.name, '', 'model has no description']) -%}
@@ -48,8 +51,9 @@
             {%- if (col.data_type or '') | lower not in allowed_types -%}
                 {%- do problems.append([node.name, col.name, 'data_type ' ~ (col.data_type or 'missing') ~ ' is not one of ' ~ allowed_types | join('/')]) -%}
             {%- endif -%}
-            {%- if 'kojin_no' in col.name and col.name not in governance_kojin_no_flags() -%}
-                {%- do problems.append([node.name, col.name, 'kojin_no-derived column in a public model']) -%}
+            {%- set identifier = governance_carried_identifier(col.name, confined) -%}
+            {%- if identifier and not governance_identifier_flag(col.name, identifier) -%}
+                {%- do problems.append([node.name, col.name, identifier ~ '-derived column in a public model']) -%}
             {%- endif -%}
             {%- if col.name in governance_kojin_no_flags() and (col.data_type or '') | lower != 'boolean' -%}
                 {%- do problems.append([node.name, col.name, 'kojin_no flag must be boolean']) -%}
@@ -60,20 +64,21 @@
     {{ return(problems) }}
 {% endmacro %}
 
-{#- No lineage from kojin_no into a public model. kojin_no may exist only inside staging
-    (base_ models and the ephemeral kojin_no link); walking every ancestor of every public model:
-    - an ancestor outside models/staging/ must not mention the identifier kojin_no in its SQL
-      (the boolean flags of governance_kojin_no_flags are other identifiers) nor document a column
-      with kojin_no in its name other than those flags;
+{#- No lineage from an identifier confined to staging (kojin_no and the others whose column meta
+    says confined_to: staging) into a public model. They exist only inside staging (base_ models
+    and the ephemeral kojin_no link); walking every ancestor of every public model:
+    - an ancestor outside models/staging/ must not mention such an identifier in its SQL
+      (boolean flags such as kojin_no_valid are other identifiers) nor document a column
+      carrying one other than those flags;
     - a staging model read from outside staging must not be a base_ model and must not document a
-      kojin_no column (it is the place where the number is dropped);
+      column carrying one (it is the place where the identifier is dropped);
     - nothing outside staging reads a source directly, except a source our own pipeline produces
       from the warehouse (meta produced_by, e.g. the scoring step's output). -#}
 {% macro governance_kojin_no_lineage_problems() %}
     {%- set problems = [] -%}
     {%- if execute -%}
     {%- set re = modules.re -%}
-    {%- set flags = governance_kojin_no_flags() -%}
+    {%- set confined = governance_confined_columns(['staging']) -%}
     {%- set nodes = graph.nodes -%}
     {%- for node in nodes.values() if node.resource_type == 'model' and node.access == 'public' -%}
         {%- set ns = namespace(frontier=[node.unique_id], seen=[node.unique_id]) -%}
@@ -83,12 +88,13 @@
                 {%- set current = nodes.get(uid) -%}
                 {%- set in_staging = current.original_file_path.startswith('models/staging/') -%}
                 {%- if not in_staging -%}
-                    {%- if re.search('\\bkojin_no\\b', current.raw_code or '') -%}
-                        {%- do problems.append([node.name, '', 'ancestor ' ~ current.name ~ ' (outside staging) uses kojin_no']) -%}
-                    {%- endif -%}
+                    {%- for identifier in confined if re.search('\\b' ~ identifier ~ '\\b', current.raw_code or '') -%}
+                        {%- do problems.append([node.name, '', 'ancestor ' ~ current.name ~ ' (outside staging) uses ' ~ identifier]) -%}
+                    {%- endfor -%}
                     {%- for col in (current.columns or {}).values() -%}
-                        {%- if 'kojin_no' in col.name and col.name not in flags -%}
-                            {%- do problems.append([node.name, col.name, 'ancestor ' ~ current.name ~ ' has a kojin_no column']) -%}
+                        {%- set identifier = governance_carried_identifier(col.name, confined) -%}
+                        {%- if identifier and not governance_identifier_flag(col.name, identifier) -%}
+                            {%- do problems.append([node.name, col.name, 'ancestor ' ~ current.name ~ ' has a ' ~ identifier ~ ' column']) -%}
                         {%- endif -%}
                     {%- endfor -%}
                 {%- endif -%}
@@ -101,11 +107,12 @@
                     {%- set pnode = nodes.get(parent) -%}
                     {%- if pnode is not none and not in_staging and pnode.original_file_path.startswith('models/staging/') -%}
                         {%- if pnode.name.startswith('base_') -%}
-                            {%- do problems.append([node.name, '', current.name ~ ' reads ' ~ pnode.name ~ ', which still holds kojin_no']) -%}
+                            {%- do problems.append([node.name, '', current.name ~ ' reads ' ~ pnode.name ~ ', which still holds the identifiers confined to staging']) -%}
                         {%- endif -%}
                         {%- for col in (pnode.columns or {}).values() -%}
-                            {%- if 'kojin_no' in col.name and col.name not in flags -%}
-                                {%- do problems.append([node.name, col.name, current.name ~ ' reads ' ~ pnode.name ~ ', which has a kojin_no column']) -%}
+                            {%- set identifier = governance_carried_identifier(col.name, confined) -%}
+                            {%- if identifier and not governance_identifier_flag(col.name, identifier) -%}
+                                {%- do problems.append([node.name, col.name, current.name ~ ' reads ' ~ pnode.name ~ ', which has a ' ~ identifier ~ ' column']) -%}
                             {%- endif -%}
                         {%- endfor -%}
                     {%- endif -%}

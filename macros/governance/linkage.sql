@@ -104,7 +104,7 @@
 {#- The SQL of the attack: one row per problem (domain, class_id, class_size, attribute, problem);
     no rows when every class of every person domain holds at least k persons and is ℓ-diverse. -#}
 {% macro governance_linkage_attack_sql(k=none) %}
-    {%- set k = k if k is not none else var('k_anonymity_k', 10) -%}
+    {%- set k = k if k is not none else var('k_anonymity_k') -%}
     {%- set models = governance_linkage_models() -%}
     {%- set problems = governance_linkage_declaration_problems(models) -%}
     {%- set domains = [] -%}

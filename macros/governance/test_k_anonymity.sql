@@ -15,7 +15,7 @@
     the model applies (see dim_persons: bands are widened and wards withheld until k holds).
 -#}
 {% test k_anonymity(model, quasi_identifiers, k=none, ignore_fully_suppressed=true) %}
-{%- set k = k if k is not none else var('k_anonymity_k', 10) -%}
+{%- set k = k if k is not none else var('k_anonymity_k') -%}
 {%- if quasi_identifiers is string -%}{%- set quasi_identifiers = [quasi_identifiers] -%}{%- endif -%}
 with groups as (
     select

@@ -16,6 +16,7 @@
     }) }}
 {%- endmacro %}
 
+{#- The names of the pseudonym domains (the keys of pseudonym_domain_sources). -#}
 {% macro pseudonym_domains() -%}
     {{ return(pseudonym_domain_sources().keys() | list) }}
 {%- endmacro %}

@@ -83,6 +83,7 @@
     (case when {{ _iso_day_exists(col) }} then cast({{ col }} as date) end)
 {%- endmacro %}
 
+{#- As cast_iso_date, for YYYY-MM-DD HH:MM:SS text -> timestamp (null when the day does not exist). -#}
 {% macro cast_iso_timestamp(col) -%}
     {{ return(adapter.dispatch('cast_iso_timestamp', 'nenkin_audit')(col)) }}
 {%- endmacro %}

@@ -19,6 +19,7 @@
     ), '')
 {%- endmacro %}
 
+{#- An empty value where one is required: 'missing_value:col'. -#}
 {% macro rule_required(col) -%}
     {{ return([(col ~ " = ''", 'missing_value', col)]) }}
 {%- endmacro %}
@@ -29,6 +30,7 @@
     {{ return(rules + [(col ~ " <> '' and not " ~ has_shape(col, '0000000000'), 'invalid_id', col)]) }}
 {%- endmacro %}
 
+{#- 基礎年金番号: 10 digits (NNNN-NNNNNN accepted): 'invalid_kiso_nenkin_no:col'. -#}
 {% macro rule_kiso_nenkin_no(col, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {{ return(rules + [(col ~ " <> '' and " ~ normalise_kiso_nenkin_no(col) ~ " is null", 'invalid_kiso_nenkin_no', col)]) }}
@@ -39,26 +41,31 @@
     {{ return([(col ~ " <> '' and not " ~ kojin_no_is_valid(col), 'invalid_kojin_no', col)]) }}
 {%- endmacro %}
 
+{#- An era date GYYMMDD that is no real day: 'invalid_era_date:col'. -#}
 {% macro rule_era_date(col, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {{ return(rules + [(col ~ " <> '' and " ~ era_to_date(col) ~ " is null", 'invalid_era_date', col)]) }}
 {%- endmacro %}
 
+{#- An ISO date YYYY-MM-DD that is no real day: 'invalid_iso_date:col'. -#}
 {% macro rule_iso_date(col, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {{ return(rules + [(col ~ " <> '' and " ~ iso_to_date(col) ~ " is null", 'invalid_iso_date', col)]) }}
 {%- endmacro %}
 
+{#- An ISO timestamp YYYY-MM-DD HH:MM:SS that is no real time: 'invalid_timestamp:col'. -#}
 {% macro rule_timestamp(col, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {{ return(rules + [(col ~ " <> '' and " ~ iso_to_timestamp(col) ~ " is null", 'invalid_timestamp', col)]) }}
 {%- endmacro %}
 
+{#- Not a whole number that fits an integer: 'invalid_number:col'. -#}
 {% macro rule_integer(col, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {{ return(rules + [(col ~ " <> '' and " ~ to_integer(col) ~ " is null", 'invalid_number', col)]) }}
 {%- endmacro %}
 
+{#- Not a whole number that fits a bigint (yen amounts, either sign): 'invalid_number:col'. -#}
 {% macro rule_bigint(col, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {{ return(rules + [(col ~ " <> '' and " ~ to_bigint(col) ~ " is null", 'invalid_number', col)]) }}

@@ -12,10 +12,14 @@
     changed_at desc, _extract_date desc, _file_seq desc, _line_no desc
 {%- endmacro %}
 
+{#- Order of the deliveries of other extracts: the later extract date, then the higher sequence,
+    then the later line. -#}
 {% macro delivery_order() -%}
     _extract_date desc, _file_seq desc, _line_no desc
 {%- endmacro %}
 
+{#- The valid rows of `relation` ranked within each key by `order_by` (_delivery_rank 1 = the
+    row that counts). -#}
 {% macro latest_rows(relation, key_columns, order_by) -%}
     select *
     from (

@@ -25,7 +25,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +35,9 @@ import duckdb
 from .errors import UserError
 from .home import Home
 
-#: Column names that would mean an identifier reached the mart; publishing refuses them even if a
-#: model slipped through dbt's governance tests.
-FORBIDDEN_COLUMN_RE = re.compile(
-    r"^(kojin_no|atena_no|setai_no|setainushi_atena_no|seikyusha_atena_no|staff_atena_no|"
-    r"kiso_nenkin_no|shosho_no|shimei|shimei_kana|address|.*_address|tel|birth_date|tokki|"
-    r"shindansho|subj_.*)$"
-)
+#: Layers whose identifiers must never be published: a column of a source or model whose meta
+#: says `confined_to: staging` or `confined_to: warehouse` (the sources' YAML is the one list).
+CONFINED_LAYERS = ("staging", "warehouse")
 
 BUILDING_SUFFIX = ".building"
 
@@ -99,6 +94,25 @@ def public_models(manifest_path: Path) -> list[PublicModel]:
     return sorted(out, key=lambda m: m.name)
 
 
+def confined_columns(manifest_path: Path) -> frozenset[str]:
+    """Names of the identifier columns no published relation may hold: every column of a source or
+    model in the manifest whose meta (``config: meta:``) says ``confined_to: staging|warehouse``.
+    Publishing refuses them even if a model slipped through dbt's governance tests."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in [*manifest.get("sources", {}).values(), *manifest.get("nodes", {}).values()]:
+        for col in (node.get("columns") or {}).values():
+            meta = {**(col.get("meta") or {}), **((col.get("config") or {}).get("meta") or {})}
+            if meta.get("confined_to") in CONFINED_LAYERS:
+                names.add(col["name"].lower())
+    if not names:
+        raise UserError(
+            f"the dbt manifest {manifest_path} declares no identifier column (column meta "
+            "confined_to in the sources' YAML); refusing to publish without that list"
+        )
+    return frozenset(names)
+
+
 def _q(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
@@ -149,7 +163,9 @@ def connect_warehouse(warehouse: Path) -> Any:
         ) from None
 
 
-def _copy(building: Path, warehouse: Path, models: list[PublicModel]) -> dict[str, int]:
+def _copy(
+    building: Path, warehouse: Path, models: list[PublicModel], forbidden: frozenset[str]
+) -> dict[str, int]:
     """Copy the public models into a new DuckDB file; returns row counts per relation."""
     counts: dict[str, int] = {}
     con = connect_warehouse(warehouse)
@@ -181,7 +197,7 @@ def _copy(building: Path, warehouse: Path, models: list[PublicModel]) -> dict[st
                         f"and table_name = {_lit(m.name)} order by ordinal_position"
                     ).fetchall()
                 ]
-                bad = [c for c in cols if FORBIDDEN_COLUMN_RE.match(c)]
+                bad = [c for c in cols if c.lower() in forbidden]
                 if bad:
                     raise UserError(
                         f"public model {m.name} has identifier column(s) {bad}; refusing to publish"
@@ -235,13 +251,14 @@ def publish(home: Home, manifest_path: Path | None = None) -> Path:
     """Publish the public models of the warehouse atomically; returns the published path."""
     manifest_path = manifest_path or home.dbt_target / "manifest.json"
     models = public_models(manifest_path)
+    forbidden = confined_columns(manifest_path)
     if not home.warehouse.is_file():
         raise UserError(f"no warehouse at {home.warehouse}: run `nenkin-audit run` first")
     building = Path(str(home.published) + BUILDING_SUFFIX)
     with _publish_lock(home):
         _remove(building)
         try:
-            counts = _copy(building, home.warehouse, models)
+            counts = _copy(building, home.warehouse, models, forbidden)
             if Path(str(building) + ".wal").exists():
                 raise RuntimeError("publish: the new file still has a write-ahead log")
             _verify(building, counts)

@@ -1,11 +1,18 @@
 """The raw interface (shared/spec/raw-interface.md) as data: one definition used by the generator,
-the loader and the tests, so that the three can never disagree about an extract's columns."""
+the loader and the tests, so that the three can never disagree about an extract's columns. The
+columns, keys and kinds are read from the dbt sources' YAML, which the staging models and the
+quarantine union read too: adding a column to an extract is one edit there."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+import yaml
+
+from .home import project_dir
 
 Kind = Literal["change", "snapshot", "ledger", "events", "append"]
 
@@ -23,263 +30,44 @@ class Extract:
         return ",".join(self.columns)
 
 
-_CHANGE = ("change_type", "changed_at")
+#: where the raw interface's columns are declared: the dbt sources' YAML, one file per source
+#: system (models/staging/<system>/_<system>__sources.yml). Each extract is a source table with
+#: `config: {meta: {extract_kind: ..., key: [...]}}`; its columns are the table's columns in
+#: the delivered order, less the loader's lineage columns (names starting with `_`).
+SOURCES_GLOB = "models/staging/*/_*__sources.yml"
 
-EXTRACTS: dict[str, Extract] = {
-    e.name: e
-    for e in [
-        Extract(
-            "atena",
-            (
-                "atena_no",
-                "kojin_no",
-                "setai_no",
-                "shimei",
-                "shimei_kana",
-                "birth_date",
-                "sex",
-                "zokugara",
-                "jumin_kbn",
-                "setainushi_atena_no",
-                "jumin_jiyu",
-                "ward_code",
-                "address",
-                "prev_address",
-                "tennyu_moto_address",
-                "tenshutsu_saki_address",
-                "hittosha",
-                "shojo_date",
-                "shojo_jiyu",
-                "kokuseki",
-                "tsusho",
-                "shori_teishi",
-                "zairyu_shikaku",
-            )
-            + _CHANGE,
-            ("atena_no",),
-            "change",
-            "atena",
-        ),
-        Extract(
-            "nenkin_kihon",
-            ("atena_no", "kojin_no", "kiso_nenkin_no", "tel", "tokki") + _CHANGE,
-            ("atena_no",),
-            "change",
-            "nenkin",
-        ),
-        Extract(
-            "shikaku",
-            (
-                "kiso_nenkin_no",
-                "kojin_no",
-                "seq",
-                "shubetsu",
-                "shutoku_date",
-                "shutoku_jiyu",
-                "shutoku_riyu",
-                "soshitsu_date",
-                "soshitsu_jiyu",
-                "soshitsu_riyu",
-            )
-            + _CHANGE,
-            ("kiso_nenkin_no", "seq"),
-            "change",
-            "nenkin",
-        ),
-        Extract(
-            "fuka",
-            ("kiso_nenkin_no", "kojin_no", "kanyu_date", "dattai_date") + _CHANGE,
-            ("kiso_nenkin_no", "kanyu_date"),
-            "change",
-            "nenkin",
-        ),
-        Extract(
-            "menjo",
-            (
-                "kiso_nenkin_no",
-                "kojin_no",
-                "nendo",
-                "menjo_shurui",
-                "shinsei_date",
-                "kikan_from",
-                "kikan_to",
-                "kekka",
-                "kekka_date",
-                "shuryo_date",
-                "homen_shometsu_date",
-                "sofu_date",
-                "gakko_code",
-            )
-            + _CHANGE,
-            ("kiso_nenkin_no", "nendo", "menjo_shurui"),
-            "change",
-            "nenkin",
-        ),
-        Extract(
-            "saitei",
-            (
-                "uketsuke_no",
-                "nenkin_kbn",
-                "atena_no",
-                "kojin_no",
-                "kiso_nenkin_no",
-                "shosho_no",
-                "nenkin_code",
-                "seikyu_date",
-                "shindansho",
-                "seikyusha_atena_no",
-            )
-            + _CHANGE,
-            ("uketsuke_no",),
-            "change",
-            "nenkin",
-        ),
-        Extract(
-            "shotoku",
-            (
-                "atena_no",
-                "nendo",
-                "ippan_fuyo",
-                "rojin_fuyo",
-                "tokutei_fuyo",
-                "kojo_haigusha",
-                "shogaisha_fuyo",
-                "tokubetsu_shogaisha_fuyo",
-                "nensho_fuyo",
-                "honnin_shogai",
-                "honnin_kafu",
-                "honnin_kinro_gakusei",
-                "koteki_nenkin_shunyu",
-                "koteki_nenkin_zatsu_shotoku",
-                "gokei_shotoku",
-                "junsonshitsu",
-                "zasson_kojo",
-                "iryohi_kojo",
-                "shakai_hoken_kojo",
-                "haigusha_tokubetsu_kojo",
-            )
-            + _CHANGE,
-            ("atena_no", "nendo"),
-            "change",
-            "zei",
-        ),
-        Extract(
-            "todokede",
-            (
-                "uketsuke_no",
-                "uketsuke_date",
-                "office_code",
-                "staff_id",
-                "todokede_shubetsu",
-                "atena_no",
-                "kojin_no",
-                "kiso_nenkin_no",
-                "taisho_date",
-                "shubetsu_after",
-                "menjo_shurui",
-                "nenkin_kbn",
-                "shintatsu_date",
-                "shintatsu_batch",
-                "torisage",
-            )
-            + _CHANGE,
-            ("uketsuke_no",),
-            "change",
-            "nenkin",
-        ),
-        Extract(
-            "jps_kekka",
-            (
-                "list_id",
-                "list_date",
-                "row_no",
-                "kiso_nenkin_no",
-                "kojin_no",
-                "shimei_kana",
-                "todokede_shubetsu",
-                "taisho_date",
-                "kekka",
-                "kekka_date",
-                "shubetsu_after",
-                "menjo_shurui",
-                "henrei_riyu",
-            ),
-            ("list_id", "row_no"),
-            "append",
-            "jps",
-        ),
-        Extract(
-            "access_log",
-            (
-                "log_id",
-                "accessed_at",
-                "staff_id",
-                "dept_code",
-                "terminal_id",
-                "shori_jiyu",
-                "operation",
-                "screen_id",
-                "atena_no",
-                "hit_count",
-                "subj_shimei",
-                "subj_sex",
-                "subj_birth_date",
-                "subj_address",
-            ),
-            ("log_id",),
-            "append",
-            "kiban",
-        ),
-        Extract(
-            "staff",
-            (
-                "snapshot_date",
-                "staff_id",
-                "staff_atena_no",
-                "dept_code",
-                "role",
-                "kojin_no_kengen",
-                "account_status",
-                "valid_from",
-                "valid_to",
-                "contractor_code",
-            ),
-            ("snapshot_date", "staff_id"),
-            "snapshot",
-            "kiban",
-        ),
-        Extract(
-            "jinji_ido",
-            ("staff_id", "effective_date", "ido_type", "from_dept", "to_dept"),
-            ("staff_id", "effective_date", "ido_type"),
-            "events",
-            "kiban",
-        ),
-        Extract(
-            "terminal",
-            ("terminal_id", "office_code", "dept_code", "valid_from", "valid_to"),
-            ("terminal_id",),
-            "ledger",
-            "kiban",
-        ),
-        Extract(
-            "teikyo_iten",
-            (
-                "record_id",
-                "sent_at",
-                "recipient_code",
-                "method",
-                "record_count",
-                "legal_basis",
-                "file_name",
-                "operator_staff_id",
-            ),
-            ("record_id",),
-            "append",
-            "kiban",
-        ),
-    ]
-}
+
+def _meta(entry: dict) -> dict:
+    return {**(entry.get("meta") or {}), **((entry.get("config") or {}).get("meta") or {})}
+
+
+def load_extracts(project: Path) -> dict[str, Extract]:
+    """The extracts of the raw interface as the sources' YAML under `project` declares them."""
+    extracts: dict[str, Extract] = {}
+    for path in sorted(project.glob(SOURCES_GLOB)):
+        for source in yaml.safe_load(path.read_text(encoding="utf-8")).get("sources") or []:
+            for table in source.get("tables") or []:
+                meta = _meta(table)
+                if "extract_kind" not in meta:
+                    continue  # not a delivered extract (e.g. the loader's own ledger)
+                columns = tuple(
+                    c["name"] for c in table.get("columns") or [] if not c["name"].startswith("_")
+                )
+                key = tuple(meta.get("key") or ())
+                if not columns or not key or not set(key) <= set(columns):
+                    raise ValueError(
+                        f"{path}: source table {table['name']} needs columns and a meta key "
+                        f"among them (got key {list(key)})"
+                    )
+                extracts[table["name"]] = Extract(
+                    table["name"], columns, key, meta["extract_kind"], source["name"]
+                )
+    if not extracts:
+        raise RuntimeError(f"no extract declared in {project / SOURCES_GLOB}")
+    return extracts
+
+
+EXTRACTS: dict[str, Extract] = load_extracts(project_dir())
 
 # Longest names first so that "nenkin_kihon" never parses as an extract called "nenkin".
 FILE_NAME_RE = re.compile(

@@ -33,23 +33,26 @@ forwarded as (
         and shintatsu_date is not null
 ),
 
--- step 2: final rows (kekka <> '3') and interim 保留 rows (kekka = '3')
+-- step 2: final rows and interim 保留 rows (code_jps_kekka.is_final; 返戻 is outcome returned)
 results as (
     select
-        list_id,
-        list_date,
-        row_no,
-        kiso_nenkin_no,
-        kiso_nenkin_no_source,
-        todokede_shubetsu,
-        taisho_date,
-        kekka,
-        kekka_date,
-        shubetsu_after,
-        menjo_shurui,
-        henrei_riyu,
-        kekka <> '3' as is_final
-    from {{ ref('stg_jps__kekka') }}
+        jps.list_id,
+        jps.list_date,
+        jps.row_no,
+        jps.kiso_nenkin_no,
+        jps.kiso_nenkin_no_source,
+        jps.todokede_shubetsu,
+        jps.taisho_date,
+        jps.kekka,
+        jps.kekka_date,
+        jps.shubetsu_after,
+        jps.menjo_shurui,
+        jps.henrei_riyu,
+        codes.is_final,
+        codes.outcome = 'returned' as is_returned
+    from {{ ref('stg_jps__kekka') }} as jps
+    left join {{ ref('code_jps_kekka') }} as codes
+        on jps.kekka = codes.kekka
 ),
 
 -- step 3: candidate pairs: same person, same type, forwarded by the list date, target dates
@@ -332,8 +335,7 @@ hold_carried as (
         row_number() over (
             partition by h.uketsuke_no
             order by h.list_date desc, h.list_id desc, h.row_no desc
-        ) as latest_rank,
-        count(*) over (partition by h.uketsuke_no) as hold_rows
+        ) as latest_rank
     from hold_choices as h
     left join pairs as p
         on h.uketsuke_no = p.uketsuke_no
@@ -381,7 +383,7 @@ filing_pairs as (
         p.match_stage,
         p.delta_days,
         r.taisho_date - f.taisho_date as taisho_shift_days,
-        r.kekka,
+        r.is_returned,
         coalesce(r.taisho_date <> f.taisho_date, false)
         or (r.taisho_date is null) <> (f.taisho_date is null) as differs_taisho_date,
         coalesce(r.shubetsu_after <> f.shubetsu_after, false)
@@ -407,13 +409,13 @@ filing_rows as (
             when f.is_withdrawn then 'withdrawn'
             when f.shintatsu_date is null then 'not_forwarded'
             when p.list_id is null then 'pending'
-            when p.kekka = '2' then 'returned'
+            when p.is_returned then 'returned'
             when p.differs_taisho_date or p.differs_shubetsu_after or p.differs_menjo_shurui
                 then 'mismatched'
             else 'matched'
         end as status,
         case
-            when p.list_id is not null and p.kekka <> '2'
+            when p.list_id is not null and not p.is_returned
                 then nullif(concat_ws(
                         ',',
                         case when p.differs_menjo_shurui then 'menjo_shurui' end,
@@ -427,7 +429,7 @@ filing_rows as (
         end as match_stage,
         coalesce(p.delta_days, h.delta_days) as delta_days,
         case
-            when p.list_id is not null and p.kekka <> '2' then p.taisho_shift_days
+            when p.list_id is not null and not p.is_returned then p.taisho_shift_days
         end as taisho_shift_days,
         f.kiso_nenkin_no,
         f.kiso_nenkin_no_source,

@@ -23,6 +23,14 @@ reference as (
     select reference_date from {{ ref('int_persons__reference_date') }}
 ),
 
+removal_reasons as (
+    select * from {{ ref('code_shojo_jiyu') }}
+),
+
+resident_classes as (
+    select * from {{ ref('code_jumin_kbn') }}
+),
+
 with_atena as (
     select
         persons.person_pid,
@@ -74,25 +82,25 @@ unioned as (
 
 final as (
     select
-        person_pid,
-        household_pid,
-        ward_code,
-        sex,
-        cast(case when age_years < 0 then null else age_years end as integer) as age_years,
-        is_protected,
-        in_atena,
+        unioned.person_pid,
+        unioned.household_pid,
+        unioned.ward_code,
+        unioned.sex,
+        cast(case when unioned.age_years < 0 then null else unioned.age_years end as integer) as age_years,
+        unioned.is_protected,
+        unioned.in_atena,
         case
-            when not in_atena then 'unknown'
-            when shojo_jiyu = '01' then 'deceased'
-            when shojo_jiyu = '02' then 'moved_out'
-            when shojo_jiyu = '03' then 'struck_off'
-            when shojo_date is not null then 'removed'
-            when jumin_kbn = '1' then 'resident'
-            when jumin_kbn = '2' then 'registered_non_resident'
-            else 'unknown'
+            when not unioned.in_atena then 'unknown'
+            when removal_reasons.resident_status is not null then removal_reasons.resident_status
+            when unioned.shojo_date is not null then 'removed'
+            else coalesce(resident_classes.resident_status, 'unknown')
         end as resident_status,
-        coalesce(shojo_jiyu = '01', false) as is_deceased
+        coalesce(removal_reasons.resident_status = 'deceased', false) as is_deceased
     from unioned
+    left join removal_reasons
+        on unioned.shojo_jiyu = removal_reasons.shojo_jiyu
+    left join resident_classes
+        on unioned.jumin_kbn = resident_classes.jumin_kbn
 )
 
 select * from final

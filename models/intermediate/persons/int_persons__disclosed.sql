@@ -11,7 +11,7 @@
     or sex: they publish their status (unknown) when they are at least k. A group is placed only
     when it is l-diverse in is_protected (protected and other persons, or no protected person), so
     no published combination says that its persons are under 支援措置. See macros/governance/disclosure_cascade.sql. -#}
-{%- set k = var('k_anonymity_k', 10) -%}
+{%- set k = var('k_anonymity_k') -%}
 {%- set ward_ok = "ward_code is not null and not is_protected" -%}
 {%- set levels = [
     {'eligible': ward_ok, 'columns': {'ward_code': 'ward_code', 'age_band': age_band('age_years', 5), 'sex': 'sex', 'resident_status': 'resident_status'}},

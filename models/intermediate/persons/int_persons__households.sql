@@ -5,7 +5,7 @@
     A household's ward is eligible only when every person carrying its household_pid in the
     person dimension is published with that same ward: joining households to persons must never
     reveal a ward the person dimension withheld (small groups, 支援措置). -#}
-{%- set k = var('k_anonymity_k', 10) -%}
+{%- set k = var('k_anonymity_k') -%}
 {%- set levels = [
     {'eligible': 'ward_code is not null', 'columns': {'ward_code': 'ward_code', 'size_band': 'size_band'}},
     {'eligible': 'true', 'columns': {'ward_code': 'cast(null as varchar)', 'size_band': 'size_band'}},

@@ -4,7 +4,7 @@
     dated after it are quarantined as `future_date:<column>`, so no delivered date can move the
     clock). One row. Overridable with the var `reference_date`
     ('YYYY-MM-DD') for reproducible reports. -#}
-{%- set override = var('reference_date', none) -%}
+{%- set override = var('reference_date') -%}
 with data_dates as (
     select max(cast(changed_at as date)) as data_date from {{ ref('stg_atena__persons') }}
     union all

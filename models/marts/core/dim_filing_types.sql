@@ -8,14 +8,7 @@ final as (
         cast(todokede_shubetsu as varchar) as todokede_shubetsu,
         cast(todokede_name as varchar) as todokede_name,
         cast(category as varchar) as category,
-        cast(
-            case substr(cast(todokede_shubetsu as varchar), 1, 1)
-                when '1' then 'insured_status'
-                when '2' then 'fuka'
-                when '3' then 'exemption'
-                when '4' then 'pension_claim'
-            end as varchar
-        ) as filing_domain
+        cast(filing_domain as varchar) as filing_domain
     from types
 )
 

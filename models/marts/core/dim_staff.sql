@@ -20,12 +20,12 @@ final as (
         cast(staff.dept_code as varchar) as dept_code,
         cast(staff.role as varchar) as role,  -- noqa: RF04
         cast(roles.role_name as varchar) as role_name,
-        cast(staff.role = '4' or staff.contractor_code is not null as boolean) as is_contractor,
+        cast(roles.is_contractor or staff.contractor_code is not null as boolean) as is_contractor,
         cast(staff.contractor_code as varchar) as contractor_code,
         cast(staff.may_display_kojin_no as boolean) as has_number_display_permission,
         cast(staff.account_status as varchar) as account_status,
         cast(statuses.account_status_name as varchar) as account_status_name,
-        cast(staff.account_status = '1' as boolean) as is_active,
+        cast(statuses.is_active as boolean) as is_active,
         cast(staff.account_valid_from as date) as account_valid_from,
         cast(staff.account_valid_to as date) as account_valid_to,
         cast(staff.last_snapshot_date as date) as last_snapshot_date

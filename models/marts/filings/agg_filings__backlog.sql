@@ -24,15 +24,19 @@ as_of as (
 
 suppressed as (
     {{ suppress_crosstab('units', ['backlog_kind'], 'office_code', 'aging_bucket', 'person_key') }}
+),
+
+final as (
+    select
+        cast(s.backlog_kind as varchar) as backlog_kind,
+        cast(s.row_value as varchar) as office_code,
+        cast(s.column_value as varchar) as aging_bucket,
+        cast(s.grouping_level as varchar) as grouping_level,
+        cast(s.published_count as bigint) as filings,
+        s.is_suppressed,
+        a.as_of_date
+    from suppressed as s
+    cross join as_of as a
 )
 
-select
-    cast(s.backlog_kind as varchar) as backlog_kind,
-    cast(s.row_value as varchar) as office_code,
-    cast(s.column_value as varchar) as aging_bucket,
-    cast(s.grouping_level as varchar) as grouping_level,
-    cast(s.published_count as bigint) as filings,
-    s.is_suppressed,
-    a.as_of_date
-from suppressed as s
-cross join as_of as a
+select * from final

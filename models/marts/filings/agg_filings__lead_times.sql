@@ -76,21 +76,25 @@ quantiles as (
 
 suppressed as (
     {{ suppress_crosstab('units', ['lead_time', 'period_month'], 'office_code', 'todokede_shubetsu', 'person_key') }}
+),
+
+final as (
+    select
+        cast(s.lead_time as varchar) as lead_time,
+        s.period_month,
+        cast(s.row_value as varchar) as office_code,
+        cast(s.column_value as varchar) as todokede_shubetsu,
+        cast(s.grouping_level as varchar) as grouping_level,
+        cast(s.published_count as bigint) as filings,
+        s.is_suppressed,
+        cast(case when not s.is_suppressed then q.median_days end as float8) as median_days,
+        cast(case when not s.is_suppressed then q.p90_days end as float8) as p90_days
+    from suppressed as s
+    left join quantiles as q
+        on s.lead_time = q.lead_time
+            and s.period_month = q.period_month
+            and coalesce(s.row_value, '~ALL') = coalesce(q.office_code, '~ALL')
+            and coalesce(s.column_value, '~ALL') = coalesce(q.todokede_shubetsu, '~ALL')
 )
 
-select
-    cast(s.lead_time as varchar) as lead_time,
-    s.period_month,
-    cast(s.row_value as varchar) as office_code,
-    cast(s.column_value as varchar) as todokede_shubetsu,
-    cast(s.grouping_level as varchar) as grouping_level,
-    cast(s.published_count as bigint) as filings,
-    s.is_suppressed,
-    cast(case when not s.is_suppressed then q.median_days end as float8) as median_days,
-    cast(case when not s.is_suppressed then q.p90_days end as float8) as p90_days
-from suppressed as s
-left join quantiles as q
-    on s.lead_time = q.lead_time
-        and s.period_month = q.period_month
-        and coalesce(s.row_value, '~ALL') = coalesce(q.office_code, '~ALL')
-        and coalesce(s.column_value, '~ALL') = coalesce(q.todokede_shubetsu, '~ALL')
+select * from final

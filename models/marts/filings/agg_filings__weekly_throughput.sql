@@ -38,14 +38,18 @@ units as (
 
 suppressed as (
     {{ suppress_crosstab('units', ['flow', 'week_start'], 'office_code', 'todokede_shubetsu', 'person_key') }}
+),
+
+final as (
+    select
+        cast(flow as varchar) as flow,
+        week_start,
+        cast(row_value as varchar) as office_code,
+        cast(column_value as varchar) as todokede_shubetsu,
+        cast(grouping_level as varchar) as grouping_level,
+        cast(published_count as bigint) as filings,
+        is_suppressed
+    from suppressed
 )
 
-select
-    cast(flow as varchar) as flow,
-    week_start,
-    cast(row_value as varchar) as office_code,
-    cast(column_value as varchar) as todokede_shubetsu,
-    cast(grouping_level as varchar) as grouping_level,
-    cast(published_count as bigint) as filings,
-    is_suppressed
-from suppressed
+select * from final

@@ -37,14 +37,18 @@ units as (
 
 suppressed as (
     {{ suppress_crosstab('units', [], 'todokede_shubetsu', 'status', 'person_key') }}
+),
+
+final as (
+    select
+        cast(s.row_value as varchar) as todokede_shubetsu,
+        cast(s.column_value as varchar) as status,
+        cast(s.grouping_level as varchar) as grouping_level,
+        cast(s.published_count as bigint) as rows_count,
+        s.is_suppressed,
+        a.as_of_date
+    from suppressed as s
+    cross join as_of as a
 )
 
-select
-    cast(s.row_value as varchar) as todokede_shubetsu,
-    cast(s.column_value as varchar) as status,
-    cast(s.grouping_level as varchar) as grouping_level,
-    cast(s.published_count as bigint) as rows_count,
-    s.is_suppressed,
-    a.as_of_date
-from suppressed as s
-cross join as_of as a
+select * from final

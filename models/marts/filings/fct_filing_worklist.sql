@@ -1,7 +1,7 @@
 {#- The offices' work list: filings that need a person to look at them, one row per filing
     (or per JPS row without a filing), with the reasons. Only the case number identifies it. -#}
-{%- set pending_days = var('worklist_pending_days', 60) -%}
-{%- set unforwarded_days = var('worklist_unforwarded_days', 14) -%}
+{%- set pending_days = var('worklist_pending_days') -%}
+{%- set unforwarded_days = var('worklist_unforwarded_days') -%}
 
 with
 

@@ -8,7 +8,7 @@
     at the finest level that keeps their class at least k persons and ℓ-diverse in 免除種類 and
     decision (macro person_disclosure_cascade): 1 quarter and 年度, 2 年度 only, 3 nothing, 4 the
     rows belong to no published person. -#}
-{%- set k = var('k_anonymity_k', 10) -%}
+{%- set k = var('k_anonymity_k') -%}
 {%- set levels = [
     {'columns': {
         'shinsei_quarter': "cast(date_trunc('quarter', shinsei_date) as date)",

@@ -3,7 +3,7 @@
     dates or months: 付加 ends at 60歳到達, the eve of a birthday. Each person's rows are published at
     the finest level that keeps their class at least k persons (macro person_disclosure_cascade):
     1 年度, 2 nothing, 3 the rows belong to no published person. -#}
-{%- set k = var('k_anonymity_k', 10) -%}
+{%- set k = var('k_anonymity_k') -%}
 {%- set levels = [
     {'columns': {'kanyu_nendo': fiscal_year('kanyu_date'), 'dattai_nendo': fiscal_year('dattai_date')}},
     {'columns': {'kanyu_nendo': 'cast(null as bigint)', 'dattai_nendo': 'cast(null as bigint)'}},

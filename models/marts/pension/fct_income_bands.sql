@@ -6,7 +6,7 @@
     –1,500,000, –2,000,000, –3,000,000, –5,000,000, –10,000,000, above. -#}
 {%- set bounds = [0, 500000, 1000000, 1500000, 2000000, 3000000, 5000000, 10000000] -%}
 {%- set labels = ['0', '1-500k', '500k-1M', '1M-1.5M', '1.5M-2M', '2M-3M', '3M-5M', '5M-10M', '10M+'] -%}
-{%- set k = var('k_anonymity_k', 10) -%}
+{%- set k = var('k_anonymity_k') -%}
 {%- set sensitive = [
     'income_band', 'income_band_lower', 'income_band_upper', 'dependants_band',
     'has_public_pension_income',

@@ -6,7 +6,7 @@
     periods are published at the finest level that keeps their class at least k persons and
     ℓ-diverse (macro person_disclosure_cascade): 1 年度, 事由 and years; 2 five-年度 bands and 事由;
     3 事由 only; 4 nothing; 5 the rows belong to no published person. -#}
-{%- set k = var('k_anonymity_k', 10) -%}
+{%- set k = var('k_anonymity_k') -%}
 {%- set band -%}
 cast(cast(floor({y} / 5.0) * 5 as integer) as varchar) || '-'
 || cast(cast(floor({y} / 5.0) * 5 + 4 as integer) as varchar)

@@ -9,10 +9,10 @@ with probe as (
         pseudonym_key_id() as key_id,
         pseudonym('person', '0000000001') as person,
         pseudonym('household', '0000000001') as household,
-        pseudonym('person', cast(null as varchar)) as null_value
-        {%- for d in pseudonym_domains() %},
-        pseudonym('{{ d }}', '0000000001') as domain_{{ loop.index }}
+        {%- for d in pseudonym_domains() %}
+            pseudonym('{{ d }}', '0000000001') as domain_{{ loop.index }},
         {%- endfor %}
+        pseudonym('person', cast(null as varchar)) as null_value
 )
 
 select *
@@ -23,6 +23,6 @@ where
     or not regexp_full_match(person, key_id || ':[0-9a-f]{20}')
     or null_value is not null
     {%- for d in pseudonym_domains() %}
-    or domain_{{ loop.index }} is null
-    or domain_{{ loop.index }} = person
+        or domain_{{ loop.index }} is null
+        or domain_{{ loop.index }} = person
     {%- endfor %}

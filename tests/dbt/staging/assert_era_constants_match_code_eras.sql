@@ -7,10 +7,10 @@ with
 
 constants as (
     {%- for code, start in era_starts().items() %}
-    select
-        '{{ code }}' as era_code,
-        cast('{{ start }}' as date) as start_date
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ code }}' as era_code,
+            cast('{{ start }}' as date) as start_date
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
@@ -27,5 +27,5 @@ select
     seed.start_date as seed_start_date
 from constants
 full outer join seed
-    on seed.era_code = constants.era_code
+    on constants.era_code = seed.era_code
 where constants.start_date is distinct from seed.start_date

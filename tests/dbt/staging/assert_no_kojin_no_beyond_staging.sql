@@ -1,33 +1,29 @@
 {{ config(group='nenkin_warehouse') }}
 
--- Invariant 1: 個人番号 never leaves staging. No stg_, intermediate or mart relation may have a
--- column named like kojin_no other than a boolean flag (*_valid, *_present, or the permission
--- may_display_kojin_no, which is not derived from any 個人番号); and, as docs/internal-contracts.md §B says for
--- staging, no column tel, tokki, shindansho or subj_*. Only the base_ models (and the ephemeral
--- link, never stored) hold those.
--- Two views: the columns every model declares in its YAML (from the graph, whatever has been
--- built) and the columns of the relations that exist now (information schema).
--- Runs after every stg_ model (depends_on below); intermediate and mart relations are checked as
--- they exist at that moment, their declared columns always.
--- depends_on: {{ ref('stg_atena__persons') }} {{ ref('stg_atena__person_history') }}
--- depends_on: {{ ref('stg_nenkin__kihon') }} {{ ref('stg_nenkin__shikaku') }} {{ ref('stg_nenkin__fuka') }}
--- depends_on: {{ ref('stg_nenkin__menjo') }} {{ ref('stg_nenkin__saitei') }} {{ ref('stg_nenkin__todokede') }}
--- depends_on: {{ ref('stg_zei__shotoku') }} {{ ref('stg_jps__kekka') }} {{ ref('stg_kiban__access_log') }}
--- depends_on: {{ ref('stg_kiban__staff_snapshots') }} {{ ref('stg_kiban__staff_history') }} {{ ref('stg_kiban__staff') }}
--- depends_on: {{ ref('stg_kiban__jinji_ido') }} {{ ref('stg_kiban__terminals') }} {{ ref('stg_kiban__teikyo_iten') }}
+-- Invariant 1: 個人番号 never leaves staging, nor do the other identifiers whose column meta in
+-- the sources' YAML says `confined_to: staging` (telephone, 特記事項, 診断書, the subject's 4情報
+-- of the access log). No stg_, intermediate or mart model may declare a column carrying one,
+-- other than a boolean flag about it (kojin_no_valid, has_tel, ...); only the base_ models (and
+-- the ephemeral link, never stored) hold them. This test reads the declarations (the graph); the
+-- relations as built are checked by the post-hook governance_assert_no_confined_columns on every
+-- model, so no list of models is kept here.
 
-{%- set checked_schemas = ['staging', 'intermediate', 'marts'] %}
+{%- set checked_layers = ['staging', 'intermediate', 'marts'] %}
 {%- set restricted_models = ['stg_nenkin__kojin_no_links'] %}
-{%- set declared = [] %}
+{%- set confined = governance_confined_columns(['staging']) %}
+{%- set found = [] %}
 {%- if execute %}
     {%- for node in graph.nodes.values() %}
         {%- if node.resource_type == 'model'
             and node.package_name == project_name
-            and (node.fqn[1] if node.fqn | length > 1 else '') in checked_schemas
+            and (node.fqn[1] if node.fqn | length > 1 else '') in checked_layers
             and not node.name.startswith('base_')
             and node.name not in restricted_models %}
             {%- for column_name in node.columns %}
-                {%- do declared.append((node.name, column_name | lower)) %}
+                {%- set identifier = governance_carried_identifier(column_name, confined) %}
+                {%- if identifier and not governance_identifier_flag(column_name, identifier) %}
+                    {%- do found.append((node.name, column_name | lower, identifier)) %}
+                {%- endif %}
             {%- endfor %}
         {%- endif %}
     {%- endfor %}
@@ -36,47 +32,22 @@
 with
 
 declared_columns as (
-    {%- for model_name, column_name in declared %}
+    {%- for model_name, column_name, identifier in found %}
     select
         '{{ model_name }}' as relation_name,
         '{{ column_name }}' as column_name,
-        cast(null as varchar) as data_type
+        '{{ identifier }}' as confined_identifier
     union all
     {%- endfor %}
     select
         cast(null as varchar) as relation_name,
         cast(null as varchar) as column_name,
-        cast(null as varchar) as data_type
+        cast(null as varchar) as confined_identifier
     where 1 = 0
 ),
 
-existing_columns as (
-    select
-        table_schema || '.' || table_name as relation_name,
-        lower(column_name) as column_name,
-        lower(data_type) as data_type
-    from information_schema.columns
-    where table_schema in ('{{ checked_schemas | join("', '") }}')
-        and table_name not like 'base\_%' escape '\'
-),
-
-all_columns as (
-    select relation_name, column_name, data_type, 'declared in yaml' as found_in
-    from declared_columns
-    union all
-    select relation_name, column_name, data_type, 'in the warehouse' as found_in
-    from existing_columns
+final as (
+    select * from declared_columns
 )
 
-select *
-from all_columns
-where (
-        column_name like '%kojin%'
-        and not (
-            (column_name like '%\_valid' escape '\' or column_name like '%\_present' escape '\'
-                or column_name = 'may_display_kojin_no')
-            and coalesce(data_type, 'boolean') = 'boolean'
-        )
-    )
-    or column_name in ('tel', 'tokki', 'shindansho')
-    or column_name like 'subj\_%' escape '\'
+select * from final

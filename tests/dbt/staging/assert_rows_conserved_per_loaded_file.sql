@@ -6,22 +6,7 @@
 -- Also fails for rows staged or quarantined from a file that is not a loaded file of the same
 -- extract. Returns one row per offending file.
 
-{%- set base_models = [
-    ('atena', 'base_atena__atena'),
-    ('nenkin_kihon', 'base_nenkin__nenkin_kihon'),
-    ('shikaku', 'base_nenkin__shikaku'),
-    ('fuka', 'base_nenkin__fuka'),
-    ('menjo', 'base_nenkin__menjo'),
-    ('saitei', 'base_nenkin__saitei'),
-    ('shotoku', 'base_zei__shotoku'),
-    ('todokede', 'base_nenkin__todokede'),
-    ('jps_kekka', 'base_jps__jps_kekka'),
-    ('access_log', 'base_kiban__access_log'),
-    ('staff', 'base_kiban__staff'),
-    ('jinji_ido', 'base_kiban__jinji_ido'),
-    ('terminal', 'base_kiban__terminal'),
-    ('teikyo_iten', 'base_kiban__teikyo_iten')
-] %}
+{%- set base_models = staging_base_models() %}
 
 with
 
@@ -36,14 +21,14 @@ ledger as (
 ),
 
 staged as (
-    {%- for extract, model in base_models %}
-    select
-        '{{ extract }}' as extract,
-        _file_name as file_name,
-        sum(case when reject_reason is null then 1 else 0 end) as staged_rows
-    from {{ ref(model) }}
-    group by _file_name
-    {% if not loop.last %}union all{% endif %}
+    {%- for relation in base_models %}
+        select
+            '{{ staging_extract_of(relation) }}' as extract,
+            _file_name as file_name,
+            sum(case when reject_reason is null then 1 else 0 end) as staged_rows
+        from {{ relation }}
+        group by _file_name
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
@@ -68,7 +53,7 @@ per_file as (
         ledger.file_name is not null as is_loaded_file
     from ledger
     full outer join staged
-        on staged.file_name = ledger.file_name
+        on ledger.file_name = staged.file_name
     full outer join quarantined
         on quarantined.file_name = coalesce(ledger.file_name, staged.file_name)
 )

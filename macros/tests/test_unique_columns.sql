@@ -1,4 +1,5 @@
-{#- Generic test: no two rows share the same values of `columns` (a composite key). -#}
+{#- Generic test: no two rows share the same values of `columns` (a composite key, the grain).
+    Restrict it to some rows with dbt's own test config, e.g. `config: {where: "is_filing"}`. -#}
 {% test unique_columns(model, columns) %}
     select
         {{ columns | join(', ') }},
