@@ -100,8 +100,17 @@ def private_cluster() -> Iterator[Cluster]:
             os.chown(p, pw.pw_uid, pw.pw_gid)
     subprocess.run(
         _as_postgres(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-             "-E", "UTF8", "--locale=C.UTF-8"]
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
         ),
         check=True,
         capture_output=True,

@@ -95,8 +95,18 @@ def pg_city(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Pg
     root = tmp_path_factory.mktemp("pgcity")
     source = root / "source"
     cli(
-        "generate", "--out", str(source), "--persons", "1200", "--days", "20", "--seed", "11",
-        "--misuse", "--bad-input", check=True,
+        "generate",
+        "--out",
+        str(source),
+        "--persons",
+        "1200",
+        "--days",
+        "20",
+        "--seed",
+        "11",
+        "--misuse",
+        "--bad-input",
+        check=True,
     )
     key_file = write_key(_private(root / "keys") / "city.key", "pgtest", os.urandom(32))
     env_key = {"NENKIN_AUDIT_KEY_FILE": str(key_file)}
@@ -128,7 +138,9 @@ def pg_city(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Pg
 
     for p in held:
         shutil.move(aside / p.name, inbox / p.name)
-    out = PgCity(pg_cluster, source, key_file, duck_home, pg_home, duck_run, first, first, before, ())
+    out = PgCity(
+        pg_cluster, source, key_file, duck_home, pg_home, duck_run, first, first, before, ()
+    )
     stop = threading.Event()
     reader = threading.Thread(target=_reader, args=(pg_env, stop, out, "ui_manager"))
     reader.start()

@@ -75,7 +75,11 @@ def record(path: Path, case_id: str, disposition: str, reason: str, reviewer: st
         from .postgres.dashboards import record_decision
 
         return record_decision(
-            pg.for_roles(("reviewer",)), case_id, disposition, reason.strip(), reviewer,
+            pg.for_roles(("reviewer",)),
+            case_id,
+            disposition,
+            reason.strip(),
+            reviewer,
             datetime.now().replace(microsecond=0),
         )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -50,15 +50,15 @@ def _role_exists(cur: Any, role: str) -> bool:
 
 
 def _ensure_roles(cur: Any, owner: str) -> None:
-    wanted = [(owner, "nologin noinherit"), (KEY_ROLE, "nologin"), *[
-        (r, "nologin") for r in GROUP_ROLES.values()
-    ]]
+    wanted = [
+        (owner, "nologin noinherit"),
+        (KEY_ROLE, "nologin"),
+        *[(r, "nologin") for r in GROUP_ROLES.values()],
+    ]
     missing = [r for r, _ in wanted if not _role_exists(cur, r)]
     if not missing:
         return
-    can = _one(
-        cur, "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
-    )
+    can = _one(cur, "select rolsuper or rolcreaterole from pg_roles where rolname = current_user")
     if not can:
         raise UserError(
             f"the PostgreSQL role(s) {', '.join(missing)} do not exist and {_one(cur, 'select current_user')} "
@@ -231,9 +231,7 @@ def _ensure_schemas(cur: Any, owner: str) -> None:
             "reviewer text not null, decided_at timestamp not null, "
             "db_user text not null default session_user)"
         )
-        cur.execute(
-            f"grant select, insert on {REVIEW}.decisions to {q(g['reviewer'])}, {q(owner)}"
-        )
+        cur.execute(f"grant select, insert on {REVIEW}.decisions to {q(g['reviewer'])}, {q(owner)}")
         cur.execute(f"grant select on {REVIEW}.decisions to {q(g['auditor'])}")
         cur.execute(f"revoke update, delete, truncate on {REVIEW}.decisions from public")
     finally:
@@ -251,7 +249,10 @@ def bootstrap(con: Any, key: PseudonymKey) -> str:
         if superuser:
             db = _one(cur, "select current_database()")
             cur.execute(f"grant connect, create on database {q(db)} to {q(owner)}, {q(KEY_ROLE)}")
-            cur.execute(f"grant connect on database {q(db)} to " + ", ".join(q(r) for r in GROUP_ROLES.values()))
+            cur.execute(
+                f"grant connect on database {q(db)} to "
+                + ", ".join(q(r) for r in GROUP_ROLES.values())
+            )
             _grant_membership(cur, KEY_ROLE, owner)
         elif me != owner:
             member = _one(cur, "select pg_has_role(current_user, %s, 'member')", (owner,))

@@ -51,7 +51,9 @@ def connect(**overrides: Any) -> Any:
         con = psycopg2.connect("", **params)
     except psycopg2.OperationalError as exc:
         where = ", ".join(
-            f"{k}={os.environ[k]}" for k in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE") if k in os.environ
+            f"{k}={os.environ[k]}"
+            for k in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE")
+            if k in os.environ
         )
         raise UserError(
             f"cannot connect to PostgreSQL ({where or 'libpq defaults'}): "

@@ -91,7 +91,6 @@ class PgLoaderConnection:
         )
         names = ", ".join(q(c) for c in (*columns, *meta))
         self.cur.copy_expert(
-            f"copy {SCHEMA}.{q(row.extract)} ({names}) from stdin "
-            "with (format csv, null '\\N')",
+            f"copy {SCHEMA}.{q(row.extract)} ({names}) from stdin with (format csv, null '\\N')",
             buf,
         )

@@ -24,8 +24,16 @@ from typing import Any
 from ..errors import UserError
 from ..home import Home
 from ..publish import FORBIDDEN_COLUMN_RE, PublicModel, public_models
-from .connect import DASHBOARD_ROLES, GROUP_ROLES, MART, MART_BUILDING, MART_RETIRED, connect
-from .connect import owner_role, q
+from .connect import (
+    DASHBOARD_ROLES,
+    GROUP_ROLES,
+    MART,
+    MART_BUILDING,
+    MART_RETIRED,
+    connect,
+    owner_role,
+    q,
+)
 
 #: how long the swap keeps retrying while readers hold the old mart's tables
 SWAP_WAIT_SECONDS = 300.0

@@ -41,7 +41,9 @@ _TO_DUCKDB = {
 }
 
 
-def _duckdb_type(con: Any, table: str, column: str, pg_type: str, precision: Any, scale: Any) -> str:
+def _duckdb_type(
+    con: Any, table: str, column: str, pg_type: str, precision: Any, scale: Any
+) -> str:
     if pg_type in _TO_DUCKDB:
         return _TO_DUCKDB[pg_type]
     if pg_type == "numeric":
@@ -128,7 +130,9 @@ def _copy_out(pg: Any, duck: duckdb.DuckDBPyConnection) -> None:
                     raise TypeError(f"scoring.{table}: list columns {list_cols} not supported")
                 buf = io.StringIO()
                 df = duck.sql(f"select * from scoring.{q(table)}").pl()
-                buf.write(df.write_csv(include_header=False, quote_style="non_numeric", null_value="\\N"))
+                buf.write(
+                    df.write_csv(include_header=False, quote_style="non_numeric", null_value="\\N")
+                )
                 buf.seek(0)
                 cur.copy_expert(
                     f"copy scoring.{q(table)} from stdin with (format csv, null '\\N')", buf
