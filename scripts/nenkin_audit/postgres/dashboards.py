@@ -15,7 +15,7 @@ A dashboard user reads with the credentials of their role group (the first of th
 has a connection string); those login roles are members of nenkin_manager / nenkin_reviewer /
 nenkin_auditor, which can read the schema ``mart`` and ``review`` and nothing else.
 
-Reading: `open_published_postgres` copies the published relations into a private in-memory
+Reading: `open_published_postgres` copies the published relations the role may read into a private in-memory
 DuckDB (the pages' SQL is the same on both targets), in one transaction that first takes a
 share lock on every table of the mart, so the copy is of one publication: the publisher's swap
 waits for it (it never makes a reader wait or fail, see postgres.publish). The copy is taken
@@ -136,7 +136,8 @@ def open_published_postgres(conninfo: str) -> Any:
             cur.execute("begin isolation level repeatable read read only")
             cur.execute(
                 "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                "where n.nspname = %s and c.relkind = 'r' order by c.relname",
+                "where n.nspname = %s and c.relkind = 'r' "
+                "and has_table_privilege(c.oid, 'SELECT') order by c.relname",
                 (MART,),
             )
             tables = [r[0] for r in cur.fetchall()]

@@ -13,7 +13,8 @@ dashboard roles, and then swapped in one transaction:
 - Any failure before the commit leaves the published mart as it was (`mart_building` is only
   ever dropped and rebuilt).
 - The grants go with the schema and its tables: dashboard roles read ``mart`` and nothing else
-  of the build."""
+  of the build; the reviewers' access tier (`access_tier`) is read by the security staff and the
+  auditors only."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from .connect import (
     q,
 )
 
+#: the groups that read the reviewers' access tier
+TIER_ROLES = ("reviewer", "auditor")
 #: how long the swap keeps retrying while readers hold the old mart's tables
 SWAP_WAIT_SECONDS = 300.0
 
@@ -52,8 +55,26 @@ def _columns(cur: Any, schema: str, table: str) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
-def _build(cur: Any, models: list[PublicModel]) -> dict[str, int]:
+def access_tier(manifest_path: Path) -> set[str]:
+    """The public models of the reviewers' access tier (model meta ``linkage: excluded``: the
+    line-level access facts, fct_access_events/flags/cases): granted to the security staff and
+    the auditors only, not to the managers' group."""
+    import json
+
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    out = set()
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model" or node.get("access") != "public":
+            continue
+        meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
+        if meta.get("linkage") == "excluded":
+            out.add(node.get("alias") or node["name"])
+    return out
+
+
+def _build(cur: Any, models: list[PublicModel], tier: set[str]) -> dict[str, int]:
     readers = ", ".join(q(GROUP_ROLES[r]) for r in DASHBOARD_ROLES)
+    tier_readers = ", ".join(q(GROUP_ROLES[r]) for r in TIER_ROLES)
     counts: dict[str, int] = {}
     cur.execute("begin")
     try:
@@ -86,7 +107,7 @@ def _build(cur: Any, models: list[PublicModel]) -> dict[str, int]:
             if n_src != n_dst:
                 raise RuntimeError(f"publish: {m.name} copied {n_dst} of {n_src} rows")
             counts[m.name] = n_dst
-            cur.execute(f"grant select on {dst} to {readers}")
+            cur.execute(f"grant select on {dst} to {tier_readers if m.name in tier else readers}")
             if m.description:
                 cur.execute(f"comment on table {dst} is {_lit(m.description)}")
             for col, text in m.column_descriptions.items():
@@ -142,12 +163,14 @@ def publish_postgres(
     home: Home, manifest_path: Path | None = None, *, wait: float = SWAP_WAIT_SECONDS
 ) -> str:
     """Publish the public models of the PostgreSQL warehouse; returns where they are."""
-    models = public_models(manifest_path or home.dbt_target / "manifest.json")
+    manifest_path = manifest_path or home.dbt_target / "manifest.json"
+    models = public_models(manifest_path)
+    tier = access_tier(manifest_path)
     con = connect()
     try:
         with con.cursor() as cur:
             cur.execute(f"set role {q(owner_role())}")
-            _build(cur, models)
+            _build(cur, models, tier)
             _swap(cur, wait)
             dsn = con.get_dsn_parameters()
     finally:
