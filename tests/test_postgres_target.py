@@ -368,7 +368,9 @@ def test_dashboards_read_the_postgres_mart_and_record_decisions_when_the_home_sa
     assert not home.reviews.exists()  # nothing went to the DuckDB file
 
 
-def test_a_failed_publish_leaves_the_published_mart_untouched(pg_city: PgCity) -> None:
+def test_a_failed_publish_leaves_the_published_mart_untouched(
+    pg_city: PgCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nenkin_audit.errors import UserError
     from nenkin_audit.home import Home
     from nenkin_audit.postgres.publish import publish_postgres
@@ -382,13 +384,12 @@ def test_a_failed_publish_leaves_the_published_mart_untouched(pg_city: PgCity) -
         # a public model missing from the build: the publisher must refuse, and change nothing
         cur.execute("alter table marts.dim_dates rename to dim_dates_aside")
         try:
-            os.environ.update(pg_city.env())
+            for k, v in pg_city.env().items():
+                monkeypatch.setenv(k, v)
             with pytest.raises(UserError, match="dim_dates"):
                 publish_postgres(Home(pg_city.pg_home))
         finally:
             cur.execute("alter table marts.dim_dates_aside rename to dim_dates")
-            for k in pg_city.env():
-                os.environ.pop(k, None)
         cur.execute("select oid from pg_namespace where nspname = 'mart'")
         assert cur.fetchone()[0] == oid
         assert postgres_mart_state(con) == before
