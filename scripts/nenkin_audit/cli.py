@@ -1,4 +1,4 @@
-"""The `nenkin-audit` command (published contract §1)."""
+"""The `nenkin-audit` command (docs/published-contract.md §1)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import cli_controls
 from .errors import UserError
 from .generate.profiles import PROFILES
 from .home import Home
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--reason", required=True, help="why (case / request number); audited")
     _add_home(i)
 
+    cli_controls.add_parsers(sub, _add_home)
+
     b = sub.add_parser("dbt", help="run a dbt command against the home (maintainers)")
     _add_home(b)
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select staging")
@@ -143,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             from .reidentify import main as reidentify_main
 
             return reidentify_main(Home.resolve(args.home), args.pid, args.reason)
+        if args.command in cli_controls.COMMANDS:
+            return cli_controls.dispatch(args)
         if args.command == "dbt":
             from .dbt_build import run_dbt
             from .keys import resolve_key_file
