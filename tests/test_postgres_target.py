@@ -395,3 +395,36 @@ def test_a_failed_publish_leaves_the_published_mart_untouched(
         assert postgres_mart_state(con) == before
     finally:
         con.close()
+
+
+def test_a_login_member_of_the_owner_role_runs_once_the_roles_exist(
+    pg_city: PgCity, tmp_path: Path
+) -> None:
+    """No superuser needed after the first run: a DBA grants the owner and key roles the right
+    to create schemas in a new database, and a login member of nenkin_owner runs everything."""
+    db = pg_city.cluster.create_database("nenkin_member")
+    admin = pg_city.cluster.connect()
+    try:
+        cur = admin.cursor()
+        cur.execute("create role etl_member login in role nenkin_owner")
+        cur.execute(f"grant connect, create on database {db} to nenkin_owner, nenkin_keyholder")
+    finally:
+        admin.close()
+    inbox = tmp_path / "inbox"
+    shutil.copytree(pg_city.inbox, inbox)
+    home = _private(tmp_path / "home")
+    env = {
+        "NENKIN_AUDIT_KEY_FILE": str(pg_city.key_file),
+        **pg_city.cluster.env(db, user="etl_member"),
+    }
+    proc = cli("run", "--target", "postgres", "--inbox", str(inbox), "--home", str(home), env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    con = pg_city.cluster.connect(db)
+    try:
+        cur = con.cursor()
+        cur.execute("select nspowner::regrole::text from pg_namespace where nspname = 'mart'")
+        assert cur.fetchone()[0] == "nenkin_owner"
+        cur.execute("select count(*) from mart.fct_reconciliation")
+        assert cur.fetchone()[0] > 0
+    finally:
+        con.close()
