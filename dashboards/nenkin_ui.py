@@ -22,6 +22,7 @@ import streamlit as st
 from nenkin_audit.errors import UserError
 from nenkin_audit.exports import log_export, to_safe_csv
 from nenkin_audit.home import Home, project_dir
+from nenkin_audit.postgres.dashboards import dashboard_connections, publication_id
 from nenkin_audit.publish import open_published
 from nenkin_audit.safe_text import neutralise_frame
 from nenkin_audit.users import ROLE_LABELS, ROLES, cookie_secret, load, pages_for, users_file
@@ -53,13 +54,18 @@ class Mart:
     """One read-only connection to the published mart, replaced when `run` publishes a new file
     (another inode or mtime), so an open dashboard shows the new mart without a restart."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, roles: tuple[str, ...] = ()) -> None:
         self.path = path
+        self.roles = roles  # a PostgreSQL mart is read with the credentials of these roles
         self.lock = threading.Lock()
         self.con: Any = None
         self.key: tuple[int, int] | None = None
 
     def _current_key(self) -> tuple[int, int] | None:
+        pg = dashboard_connections(Home(self.path.parent))
+        if pg is not None:  # PostgreSQL: the published schema's oid, a new one at every publish
+            pub = publication_id(pg.for_roles(self.roles))
+            return None if pub is None else (pub, 0)
         try:
             st_ = self.path.stat()
         except FileNotFoundError:
@@ -72,7 +78,7 @@ class Mart:
             if key is None:
                 raise NotPublished()
             if key != self.key:
-                old, self.con = self.con, open_published(Home(self.path.parent))
+                old, self.con = self.con, open_published(Home(self.path.parent), self.roles)
                 self.key = key
                 if old is not None:
                     old.close()
@@ -90,12 +96,13 @@ class NotPublished(Exception):
 
 
 @st.cache_resource
-def _mart(path: str) -> Mart:
-    return Mart(Path(path))
+def _mart(path: str, roles: tuple[str, ...] = ()) -> Mart:
+    return Mart(Path(path), roles)
 
 
 def mart() -> Mart:
-    return _mart(str(home().published))
+    user = current_user()
+    return _mart(str(home().published), user.roles if user else ())
 
 
 def q(sql: str, params: list[Any] | None = None) -> pl.DataFrame:

@@ -101,3 +101,17 @@ def built_city(tmp_path_factory: pytest.TempPathFactory) -> BuiltCity:
         stderr=proc.stderr,
         returncode=proc.returncode,
     )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL 15 cluster for the session (tests/pg_cluster.py), stopped at the end."""
+    from tests.pg_cluster import pg_bin, private_cluster
+
+    if pg_bin() is None:
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed: "
+            "apt-get install postgresql postgresql-contrib (.ci/run does)"
+        )
+    with private_cluster() as cluster:
+        yield cluster

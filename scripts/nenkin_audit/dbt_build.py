@@ -26,7 +26,9 @@ def dbt_env(home: Home, key_file: Path | None) -> dict[str, str]:
     return env
 
 
-def run_dbt(home: Home, args: Sequence[str], *, key_file: Path | None = None) -> bool:
+def run_dbt(
+    home: Home, args: Sequence[str], *, key_file: Path | None = None, target: str | None = None
+) -> bool:
     """Run one dbt command (e.g. ["build"]) for this home; True when dbt reports success.
 
     dbt runs in a child process: its global state, logging and DuckDB handles end with it, so the
@@ -40,6 +42,7 @@ def run_dbt(home: Home, args: Sequence[str], *, key_file: Path | None = None) ->
     cmd = [
         str(Path(sys.executable).with_name("dbt")),
         *args,
+        *(["--target", target] if target else []),
         "--project-dir",
         str(project_dir()),
         "--profiles-dir",

@@ -60,10 +60,8 @@ def _step(name: str, say: Say, record: RunRecord | None = None) -> Iterator[None
 
 
 def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> int:
-    if target != "duckdb":
-        raise UserError(
-            f"the {target!r} target is not available in this version; use --target duckdb"
-        )
+    if target not in ("duckdb", "postgres"):
+        raise UserError(f"unknown target {target!r}; use --target duckdb or --target postgres")
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise UserError(f"inbox {inbox} is not a folder: pass the folder the extracts arrive in")
@@ -91,7 +89,7 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
         record = RunRecord()
         outcome = "error"
         try:
-            rc = _run_locked(inbox, home, key_file, say, record, today)
+            rc = _run_locked(inbox, home, key_file, say, record, today, target)
             outcome = "published" if rc == 0 else "build_failed"
             return rc
         finally:
@@ -99,7 +97,13 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
 
 
 def _run_locked(
-    inbox: Path, home: Home, key_file: Path, say: Say, record: RunRecord, today: dt.date
+    inbox: Path,
+    home: Home,
+    key_file: Path,
+    say: Say,
+    record: RunRecord,
+    today: dt.date,
+    target: str = "duckdb",
 ) -> int:
     from .dbt_build import run_dbt
     from .loader import load_inbox
@@ -107,21 +111,32 @@ def _run_locked(
     from .scoring import score_warehouse
 
     say(f"nenkin-audit run: inbox {inbox.resolve()}, home {home.root}, run date {today}")
+    pg = target == "postgres"  # the PostgreSQL steps: nenkin_audit.postgres.run
+    if pg:
+        from .postgres import run as pg_run
+
+        with _step("prepare the PostgreSQL warehouse (schemas, roles, key)", say, record):
+            say(f"   {pg_run.prepare(key_file)}")
+    warehouse = pg_run.loader_connection if pg else home.warehouse
     with _step("load", say, record):
-        summary = load_inbox(inbox, home.warehouse, progress=lambda m: say(f"   {m}"), today=today)
+        summary = load_inbox(inbox, warehouse, progress=lambda m: say(f"   {m}"), today=today)
     if getattr(summary, "rejected", 0):
         say(
             f"   warning: {summary.rejected} file(s) rejected and moved to "
             f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
         )
     with _step("dbt build (seeds, models, tests)", say, record):
-        ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file)
+        ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file, target=target)
         record.add_dbt_results(home.dbt_target)
     if not ok:
         return _build_failed(home, say)
     with _step("score the access log (baselines, model, cases)", say, record):
-        scored = score_warehouse(
-            home.warehouse, model_store=home.models, say=lambda m: say(f"   {m}")
+        scored = (
+            pg_run.score(home, lambda m: say(f"   {m}"))
+            if pg
+            else score_warehouse(
+                home.warehouse, model_store=home.models, say=lambda m: say(f"   {m}")
+            )
         )
         say(
             f"   {scored.cases['combined']} case(s) reached the review queue "
@@ -130,12 +145,12 @@ def _run_locked(
             f"({scored.flagged_lines / max(scored.lines, 1):.2%})"
         )
     with _step("dbt build of the scored models and their tests", say, record):
-        ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file)
+        ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file, target=target)
         record.add_dbt_results(home.dbt_target)
     if not ok:
         return _build_failed(home, say)
     with _step("publish", say, record):
-        path = publish(home)
+        path = pg_run.publish(home) if pg else publish(home)
     say(f"published: {path}")
     return 0
 

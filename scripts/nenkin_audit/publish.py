@@ -16,7 +16,9 @@ equal to the warehouse, no column with an identifier's name), checkpoints and fs
 `open_published(home)` is the only way the dashboards open data: a fresh in-memory DuckDB that
 attaches the published file read-only, makes it the default catalog, and then switches external
 access off and locks the configuration, so that connection cannot read any other file (not the
-warehouse, not raw files, not CSVs).
+warehouse, not raw files, not CSVs). On a PostgreSQL warehouse (the home's postgres.toml) it
+holds a copy of the schema `mart` instead (`postgres.dashboards`); the PostgreSQL publisher is
+`postgres.publish`.
 """
 
 from __future__ import annotations
@@ -274,8 +276,17 @@ def publish(home: Home, manifest_path: Path | None = None) -> Path:
     return home.published
 
 
-def open_published(home: Home) -> Any:
-    """A read-only DuckDB connection to the published mart, able to read nothing else."""
+def open_published(home: Home, roles: tuple[str, ...] | None = None) -> Any:
+    """A read-only DuckDB connection to the published mart, able to read nothing else.
+
+    When the home names a PostgreSQL warehouse (postgres.toml), a copy of the published schema
+    `mart` read with the credentials of the first of `roles` that has them
+    (`postgres.dashboards`)."""
+    from .postgres.dashboards import dashboard_connections, open_published_postgres
+
+    pg = dashboard_connections(home)
+    if pg is not None:
+        return open_published_postgres(pg.for_roles(roles))
     path = home.published
     if not path.is_file():
         raise UserError(

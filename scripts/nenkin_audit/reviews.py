@@ -3,6 +3,9 @@
 loses or blocks a decision, and a decision never blocks a build (`run` never opens this file;
 the dashboards open it only for the moment of a read or an append).
 
+On a PostgreSQL warehouse (the home has a postgres.toml, see `postgres.dashboards`) the
+decisions go to the table `review.decisions` instead, with the reviewer group's credentials.
+
 A correction is a new decision for the same case: nothing is updated or deleted, the history
 stays, and the latest decision of a case is its current one."""
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -31,6 +35,14 @@ create table if not exists decisions (
     decided_at timestamp not null
 );
 """
+
+
+def _postgres(path: Path) -> Any:
+    """The home's PostgreSQL dashboard connections when it has them (path: <home>/reviews.duckdb)."""
+    from .home import Home
+    from .postgres.dashboards import dashboard_connections
+
+    return dashboard_connections(Home(path.parent))
 
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -58,6 +70,18 @@ def record(path: Path, case_id: str, disposition: str, reason: str, reviewer: st
         raise UserError("a decision needs a reason")
     if not reviewer:
         raise UserError("a decision needs its reviewer")
+    pg = _postgres(path)
+    if pg is not None:
+        from .postgres.dashboards import record_decision
+
+        return record_decision(
+            pg.for_roles(("reviewer",)),
+            case_id,
+            disposition,
+            reason.strip(),
+            reviewer,
+            datetime.now().replace(microsecond=0),
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(path, read_only=False)
     try:
@@ -86,6 +110,14 @@ _EMPTY = pl.DataFrame(
 
 def history(path: Path, case_ids: list[str] | None = None) -> pl.DataFrame:
     """Every decision (of the given cases), oldest first."""
+    pg = _postgres(path)
+    if pg is not None:
+        from .postgres.dashboards import decision_rows
+
+        df = pl.DataFrame(
+            decision_rows(pg.for_roles(("reviewer", "auditor"))), schema=_EMPTY.schema, orient="row"
+        )
+        return df if case_ids is None else df.filter(pl.col("case_id").is_in(case_ids))
     if not path.is_file():
         return _EMPTY.clone()
     con = _connect(path, read_only=True)

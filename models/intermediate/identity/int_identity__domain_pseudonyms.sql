@@ -81,7 +81,7 @@ final as (
         domain_persons.person_pid,
         atena_of.atena_no,
         domain_persons.domain,
-        pseudonym(domain_persons.domain, domain_persons.person_pid) as domain_pid
+        {{ pseudonym("domain_persons.domain", "domain_persons.person_pid") }} as domain_pid
     from domain_persons
     left join atena_of
         on domain_persons.person_pid = atena_of.person_pid

@@ -7,14 +7,14 @@ with identifiers as (
 ),
 
 key as (
-    select pseudonym_key_id() as key_id
+    select {{ pseudonym_key_id() }} as key_id
 ),
 
 final as (
     select
         identifiers.setai_no,
         key.key_id,
-        pseudonym('household', identifiers.setai_no) as household_pid
+        {{ pseudonym("'household'", "identifiers.setai_no") }} as household_pid
     from identifiers
     cross join key
 )

@@ -36,14 +36,14 @@ kihon_links as (
 ),
 
 key as (
-    select pseudonym_key_id() as key_id
+    select {{ pseudonym_key_id() }} as key_id
 ),
 
 keyed as (
     -- the pseudonym computed once per distinct number
     select
         kiso_nenkin_no,
-        pseudonym('kiso', kiso_nenkin_no) as kiso_pid
+        {{ pseudonym("'kiso'", "kiso_nenkin_no") }} as kiso_pid
     from distinct_identifiers
 ),
 

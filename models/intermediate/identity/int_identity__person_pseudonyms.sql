@@ -28,14 +28,14 @@ distinct_identifiers as (
 ),
 
 key as (
-    select pseudonym_key_id() as key_id
+    select {{ pseudonym_key_id() }} as key_id
 ),
 
 final as (
     select
         distinct_identifiers.atena_no,
         key.key_id,
-        pseudonym('person', distinct_identifiers.atena_no) as person_pid
+        {{ pseudonym("'person'", "distinct_identifiers.atena_no") }} as person_pid
     from distinct_identifiers
     cross join key
 )

@@ -16,7 +16,7 @@ reference as (
 ),
 
 key as (
-    select pseudonym_key_id() as key_id
+    select {{ pseudonym_key_id() }} as key_id
 ),
 
 final as (

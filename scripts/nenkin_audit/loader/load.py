@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -86,26 +87,27 @@ class LoadSummary:
 
 def load_inbox(
     inbox: Path,
-    warehouse: Path,
+    warehouse: Path | Callable[[], Any],
     *,
     progress: Progress | None = print,
     today: dt.date | None = None,
 ) -> LoadSummary:
-    """Load every new file of `inbox` into the DuckDB file `warehouse` (created if missing) and
-    return what happened to each. Safe to run again on the same inbox at any time. `today` is
+    """Load every new file of `inbox` into the DuckDB file `warehouse` (created if missing), or
+    through the connection another engine's factory returns (`postgres.loader`), and return what happened to each. Safe to run again on the same inbox at any time. `today` is
     the run clock (default: `clock.run_date()`): a file dated after it is rejected."""
     say: Progress = progress or (lambda _msg: None)
     today = today or clock_run_date()
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise UserError(f"inbox {inbox} is not a folder: pass the folder the extracts arrive in")
-    warehouse = Path(warehouse)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(warehouse, (str, os.PathLike)):
+        warehouse = Path(warehouse)
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     con = _connect(warehouse)
     summary = LoadSummary()
     try:
-        ensure_schema(con)
+        _ensure_raw_schema(con)
         ledger = Ledger.read(con)
         offered = list_inbox(inbox)
         say(f"load: {len(offered)} file(s) in {inbox}")
@@ -130,7 +132,9 @@ def load_inbox(
     return summary
 
 
-def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def _connect(warehouse: Path | Any) -> Any:
+    if not isinstance(warehouse, Path):
+        return warehouse()  # another engine: a factory of its loader connection (postgres.loader)
     try:
         con = duckdb.connect(str(warehouse))
     except duckdb.IOException as exc:
@@ -143,6 +147,13 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     # Progress is reported per file through the callback, not by DuckDB's own bar.
     con.execute("set enable_progress_bar = false")
     return con
+
+
+def _ensure_raw_schema(con: Any) -> None:
+    if hasattr(con, "ensure_raw_schema"):  # PostgreSQL (postgres.loader)
+        con.ensure_raw_schema()
+    else:
+        ensure_schema(con)
 
 
 def _describe(r: FileResult) -> str:
@@ -463,6 +474,9 @@ def _commit(
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, row: LedgerRow, parsed: ParsedFile) -> None:
     assert row.extract is not None
+    if hasattr(con, "copy_rows"):  # PostgreSQL: COPY FROM STDIN (postgres.loader)
+        con.copy_rows(row, parsed.frame)
+        return
     columns = EXTRACTS[row.extract].columns
     quoted = ", ".join(f'"{c}"' for c in columns)
     view = "_nenkin_audit_incoming"

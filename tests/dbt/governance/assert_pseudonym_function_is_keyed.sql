@@ -6,13 +6,13 @@
 
 with probe as (
     select
-        pseudonym_key_id() as key_id,
-        pseudonym('person', '0000000001') as person,
-        pseudonym('household', '0000000001') as household,
+        {{ pseudonym_key_id() }} as key_id,
+        {{ pseudonym("'person'", "'0000000001'") }} as person,
+        {{ pseudonym("'household'", "'0000000001'") }} as household,
         {%- for d in pseudonym_domains() %}
-            pseudonym('{{ d }}', '0000000001') as domain_{{ loop.index }},
+            {{ pseudonym("'" ~ d ~ "'", "'0000000001'") }} as domain_{{ loop.index }},
         {%- endfor %}
-        pseudonym('person', cast(null as varchar)) as null_value
+        {{ pseudonym("'person'", "cast(null as varchar)") }} as null_value
 )
 
 select *
@@ -20,7 +20,7 @@ from probe
 where
     person is null
     or person = household
-    or not regexp_full_match(person, key_id || ':[0-9a-f]{20}')
+    or not {{ regexp_full_match("person", "key_id || ':[0-9a-f]{20}'") }}
     or null_value is not null
     {%- for d in pseudonym_domains() %}
         or domain_{{ loop.index }} is null

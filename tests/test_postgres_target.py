@@ -1,0 +1,430 @@
+"""`run --target postgres` on a private PostgreSQL 15 cluster (tests/pg_cluster.py), against
+the DuckDB run of the same inbox and key:
+
+- the whole pipeline on an empty database, twice (a first delivery, then the rest of the
+  files), with a dashboard reader querying the mart in a loop during the second publish;
+- the published relations equal DuckDB's (row counts and order-independent hashes);
+- the SQL pseudonym function gives exactly the Python pseudonyms;
+- each role's grants, by trying; the review schema takes a reviewer's decision;
+- the key is nowhere in the server log (log_statement=all), pg_stat_statements, or the home."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, cli
+from .pg_cluster import Cluster, duckdb_mart_state, postgres_mart_state
+
+DB = "nenkin_e2e"
+#: access_log files held back from the first delivery (the second run brings them)
+HELD_BACK = 2
+#: one statement reading several published relations: a mix of two publications would show
+MIX_PROBE = (
+    "select (select count(*) from fct_access_events), (select count(*) from fct_access_flags), "
+    "(select sum(files) from agg_load__files), (select count(*) from dim_dates)"
+)
+
+
+@dataclass
+class PgCity:
+    cluster: Cluster
+    inbox: Path
+    key_file: Path
+    duck_home: Path
+    pg_home: Path
+    duck_run: subprocess.CompletedProcess
+    first_run: subprocess.CompletedProcess
+    second_run: subprocess.CompletedProcess
+    before: tuple
+    after: tuple
+    seen: set = field(default_factory=set)
+    reads: int = 0
+    errors: list = field(default_factory=list)
+
+    def env(self, user: str | None = None) -> dict[str, str]:
+        return self.cluster.env(DB, user)
+
+
+def _private(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    p.chmod(0o700)
+    return p
+
+
+def _reader(city_env: dict, stop: threading.Event, out: PgCity, user: str) -> None:
+    import psycopg2
+
+    con = None
+    while not stop.is_set():
+        try:
+            if con is None:
+                con = psycopg2.connect(
+                    "",
+                    host=city_env["PGHOST"],
+                    port=city_env["PGPORT"],
+                    dbname=DB,
+                    user=user,
+                    options="-c search_path=mart",
+                )
+                con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute(MIX_PROBE)
+                out.seen.add(tuple(int(x) for x in cur.fetchone()))
+            out.reads += 1
+        except Exception as exc:  # every error counts, the test asserts there is none
+            out.errors.append(repr(exc))
+            con = None
+            time.sleep(0.05)
+    if con is not None:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def pg_city(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> PgCity:
+    from nenkin_audit.keys import write_key
+
+    root = tmp_path_factory.mktemp("pgcity")
+    source = root / "source"
+    cli(
+        "generate",
+        "--out",
+        str(source),
+        "--persons",
+        "1200",
+        "--days",
+        "20",
+        "--seed",
+        "11",
+        "--misuse",
+        "--bad-input",
+        check=True,
+    )
+    key_file = write_key(_private(root / "keys") / "city.key", "pgtest", os.urandom(32))
+    env_key = {"NENKIN_AUDIT_KEY_FILE": str(key_file)}
+
+    duck_inbox = root / "duck-inbox"
+    shutil.copytree(source, duck_inbox)
+    duck_home = _private(root / "duck-home")
+    duck_run = cli("run", "--inbox", str(duck_inbox), "--home", str(duck_home), env=env_key)
+
+    pg_cluster.create_database(DB)
+    pg_env = {**env_key, **pg_cluster.env(DB)}
+    inbox = root / "pg-inbox"
+    shutil.copytree(source, inbox)
+    held = sorted(inbox.glob("access_log_*.csv"))[-HELD_BACK:]
+    aside = _private(root / "held-back")
+    for p in held:
+        shutil.move(p, aside / p.name)
+    pg_home = _private(root / "pg-home")
+    args = ("run", "--target", "postgres", "--inbox", str(inbox), "--home", str(pg_home))
+    first = cli(*args, env=pg_env)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+
+    admin = pg_cluster.connect(DB)
+    admin.cursor().execute("create role ui_reviewer login in role nenkin_reviewer")
+    admin.cursor().execute("set search_path = mart")
+    cur = admin.cursor()
+    cur.execute(MIX_PROBE)
+    before = tuple(int(x) for x in cur.fetchone())
+
+    for p in held:
+        shutil.move(aside / p.name, inbox / p.name)
+    out = PgCity(
+        pg_cluster, source, key_file, duck_home, pg_home, duck_run, first, first, before, ()
+    )
+    stop = threading.Event()
+    reader = threading.Thread(target=_reader, args=(pg_env, stop, out, "ui_reviewer"))
+    reader.start()
+    try:
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("nenkin-audit")), *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **pg_env},
+            cwd=REPO,
+        )
+        time.sleep(0.5)  # the reader reads the new mart too
+    finally:
+        stop.set()
+        reader.join()
+    out.second_run = proc
+    cur.execute(MIX_PROBE)
+    out.after = tuple(int(x) for x in cur.fetchone())
+    admin.close()
+    return out
+
+
+def test_both_runs_on_an_empty_database_publish_the_schema_mart(pg_city: PgCity) -> None:
+    for proc in (pg_city.first_run, pg_city.second_run):
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        last = proc.stdout.strip().splitlines()[-1]
+        assert last.startswith("published: schema mart of database nenkin_e2e"), last
+    assert "prepare the PostgreSQL warehouse" in pg_city.first_run.stdout
+
+
+def test_published_relations_equal_duckdbs_for_the_same_inbox_and_key(pg_city: PgCity) -> None:
+    assert pg_city.duck_run.returncode == 0, pg_city.duck_run.stdout[-3000:]
+    want = duckdb_mart_state(pg_city.duck_home / "mart.duckdb")
+    con = pg_city.cluster.connect(DB)
+    try:
+        got = postgres_mart_state(con)
+    finally:
+        con.close()
+    assert sorted(got) == sorted(want)
+    assert len(got) > 10
+    differ = {name: (got[name], want[name]) for name in want if got[name] != want[name]}
+    assert not differ, differ
+    assert all(rows > 0 for name, (rows, _) in got.items() if name.startswith("fct_access"))
+
+
+def test_a_reader_during_the_second_publish_sees_no_error_and_never_a_mix(
+    pg_city: PgCity,
+) -> None:
+    assert pg_city.errors == []
+    assert pg_city.before != pg_city.after, "the second delivery must change the mart"
+    assert pg_city.seen <= {pg_city.before, pg_city.after}, pg_city.seen
+    assert pg_city.after in pg_city.seen
+    assert pg_city.reads > 20
+
+
+def test_the_sql_function_gives_the_python_pseudonyms(pg_city: PgCity) -> None:
+    from nenkin_audit.keys import load_key
+    from nenkin_audit.pseudonym import KINDS, Pseudonymiser
+
+    key = load_key(pg_city.key_file)
+    p = Pseudonymiser(key)
+    values = ["0000000001", "1234567890", "", "宛名ｶﾅ①", "x" * 200]
+    con = pg_city.cluster.connect(DB)
+    try:
+        cur = con.cursor()
+        cur.execute("set role nenkin_builder")
+        for kind in KINDS:
+            for v in values:
+                cur.execute("select keyring.pseudonym(%s, %s)", (kind, v))
+                assert cur.fetchone()[0] == p(kind, v), (kind, v)
+        cur.execute("select keyring.pseudonym('person', null), keyring.pseudonym_key_id()")
+        assert cur.fetchone() == (None, "pgtest")
+        with pytest.raises(Exception, match="unknown pseudonym kind"):
+            cur.execute("select keyring.pseudonym('nobody', '1')")
+    finally:
+        con.close()
+
+
+def _try(cluster: Cluster, role: str, sql: str) -> str:
+    """'ok' or the error class name of running `sql` as a fresh login member of `role`."""
+    import psycopg2
+
+    admin = cluster.connect(DB)
+    login = f"t_{role}"
+    try:
+        cur = admin.cursor()
+        cur.execute("select count(*) from pg_roles where rolname = %s", (login,))
+        if not cur.fetchone()[0]:
+            cur.execute(f"create role {login} login in role {role}")
+    finally:
+        admin.close()
+    con = cluster.connect(DB, user=login)
+    try:
+        con.cursor().execute(sql)
+        return "ok"
+    except psycopg2.Error as exc:
+        return type(exc).__name__
+    finally:
+        con.close()
+
+
+RESTRICTED = (
+    "select * from raw.load_files limit 1",
+    "select * from raw.atena limit 1",
+    "select * from staging.stg_atena__persons limit 1",
+    "select * from intermediate.int_identity__person_pseudonyms limit 1",
+    "select * from marts.dim_persons limit 1",
+    "select * from scoring.cases limit 1",
+    "select * from keyring.pseudonym_key",
+)
+DENIED = "InsufficientPrivilege"
+
+
+@pytest.mark.parametrize("role", ["nenkin_manager", "nenkin_reviewer", "nenkin_auditor"])
+def test_a_dashboard_role_reads_the_mart_and_nothing_restricted(pg_city: PgCity, role: str) -> None:
+    for sql in RESTRICTED:
+        assert _try(pg_city.cluster, role, sql) == DENIED, (role, sql)
+    assert _try(pg_city.cluster, role, "select keyring.pseudonym('person', '1')") == DENIED
+    for table in ("fct_reconciliation", "agg_load__files", "dim_persons"):
+        assert _try(pg_city.cluster, role, f"select * from mart.{table} limit 5") == "ok"
+    # the reviewers' access tier: the security staff and the auditors, not the managers
+    tier = "ok" if role != "nenkin_manager" else DENIED
+    for table in ("fct_access_events", "fct_access_flags", "fct_access_cases"):
+        assert _try(pg_city.cluster, role, f"select * from mart.{table} limit 5") == tier
+    assert _try(pg_city.cluster, role, "create table mart.x (a int)") == DENIED
+    assert _try(pg_city.cluster, role, "delete from mart.fct_reconciliation") == DENIED
+
+
+def test_only_the_reviewer_records_decisions_and_nobody_rewrites_them(pg_city: PgCity) -> None:
+    insert = (
+        "insert into review.decisions (case_id, disposition, reason, reviewer, decided_at) "
+        "values ('c1', '誤検知', 'test', 'someone', now())"
+    )
+    assert _try(pg_city.cluster, "nenkin_reviewer", insert) == "ok"
+    assert _try(pg_city.cluster, "nenkin_reviewer", "select * from review.decisions") == "ok"
+    assert _try(pg_city.cluster, "nenkin_auditor", "select * from review.decisions") == "ok"
+    assert _try(pg_city.cluster, "nenkin_auditor", insert) == DENIED
+    assert _try(pg_city.cluster, "nenkin_manager", insert) == DENIED
+    for role in ("nenkin_reviewer", "nenkin_auditor"):
+        assert _try(pg_city.cluster, role, "delete from review.decisions") == DENIED
+        assert _try(pg_city.cluster, role, "update review.decisions set reason = 'x'") == DENIED
+
+
+def test_loader_and_builder_roles_reach_their_layers_only(pg_city: PgCity) -> None:
+    c = pg_city.cluster
+    assert _try(c, "nenkin_loader", "select * from raw.load_files limit 1") == "ok"
+    assert _try(c, "nenkin_loader", "select * from staging.stg_atena__persons limit 1") == DENIED
+    assert _try(c, "nenkin_loader", "select * from keyring.pseudonym_key") == DENIED
+    assert _try(c, "nenkin_builder", "select * from raw.atena limit 1") == "ok"
+    assert _try(c, "nenkin_builder", "select keyring.pseudonym('person', '1')") == "ok"
+    assert _try(c, "nenkin_builder", "select * from keyring.pseudonym_key") == DENIED
+    assert _try(c, "nenkin_owner", "select * from keyring.pseudonym_key") == DENIED
+
+
+def test_the_key_is_in_no_log_no_statement_and_no_file_of_the_home(pg_city: PgCity) -> None:
+    from nenkin_audit.keys import load_key
+
+    secret = load_key(pg_city.key_file).secret.hex()
+    log = pg_city.cluster.log.read_text(encoding="utf-8", errors="replace")
+    assert "copy nenkin_incoming_key" in log  # statements are logged, the key data is not
+    assert secret[:16] not in log.lower()
+    con = pg_city.cluster.connect(DB)
+    try:
+        cur = con.cursor()
+        cur.execute("create extension if not exists pg_stat_statements")
+        cur.execute("select query from pg_stat_statements")  # searched here, not in SQL text
+        queries = [r[0].lower() for r in cur.fetchall()]
+    finally:
+        con.close()
+    assert len(queries) > 100  # the runs' statements are there
+    assert any("nenkin_incoming_key" in text for text in queries)
+    assert not [text for text in queries if secret[:16] in text]
+    for path in pg_city.pg_home.rglob("*"):
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            assert secret[:16].encode() not in path.read_bytes().lower(), path
+
+
+def test_dashboards_read_the_postgres_mart_and_record_decisions_when_the_home_says_so(
+    pg_city: PgCity, tmp_path: Path
+) -> None:
+    from nenkin_audit import reviews
+    from nenkin_audit.home import Home
+    from nenkin_audit.publish import open_published
+
+    admin = pg_city.cluster.connect(DB)
+    try:
+        for role in ("manager", "reviewer", "auditor"):
+            admin.cursor().execute(f"create role ui_dash_{role} login in role nenkin_{role}")
+    finally:
+        admin.close()
+    home = Home(_private(tmp_path / "ui-home"))
+    env = pg_city.env()
+    (home.root / "postgres.toml").write_text(
+        "[dashboards]\n"
+        + "".join(
+            f'{r} = "host={env["PGHOST"]} port={env["PGPORT"]} dbname={DB} user=ui_dash_{r}"\n'
+            for r in ("manager", "reviewer", "auditor")
+        ),
+        encoding="utf-8",
+    )
+    con = pg_city.cluster.connect(DB)
+    try:
+        want = postgres_mart_state(con)
+    finally:
+        con.close()
+    tier = {"fct_access_events", "fct_access_flags", "fct_access_cases"}
+    for roles, expect in ((("manager",), set(want) - tier), (("reviewer",), set(want))):
+        duck = open_published(home, roles)
+        try:
+            names = {
+                t
+                for (t,) in duck.sql("select table_name from information_schema.tables").fetchall()
+            }
+            assert names == expect, roles
+            for t in ("fct_reconciliation", "dim_dates"):
+                rows = duck.sql(f"select count(*) from {t}").fetchall()[0][0]
+                assert rows == want[t][0]
+            with pytest.raises(Exception, match="disabled|Permission"):
+                duck.sql("select * from read_csv('/etc/hostname')")
+        finally:
+            duck.close()
+    decision = reviews.record(home.reviews, "case-x", reviews.DISPOSITIONS[1], "確認中", "alice")
+    history = reviews.history(home.reviews, ["case-x"])
+    assert history["decision_id"].to_list() == [decision]
+    assert not home.reviews.exists()  # nothing went to the DuckDB file
+
+
+def test_a_failed_publish_leaves_the_published_mart_untouched(
+    pg_city: PgCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nenkin_audit.errors import UserError
+    from nenkin_audit.home import Home
+    from nenkin_audit.postgres.publish import publish_postgres
+
+    con = pg_city.cluster.connect(DB)
+    try:
+        before = postgres_mart_state(con)
+        cur = con.cursor()
+        cur.execute("select oid from pg_namespace where nspname = 'mart'")
+        oid = cur.fetchone()[0]
+        # a public model missing from the build: the publisher must refuse, and change nothing
+        cur.execute("alter table marts.dim_dates rename to dim_dates_aside")
+        try:
+            for k, v in pg_city.env().items():
+                monkeypatch.setenv(k, v)
+            with pytest.raises(UserError, match="dim_dates"):
+                publish_postgres(Home(pg_city.pg_home))
+        finally:
+            cur.execute("alter table marts.dim_dates_aside rename to dim_dates")
+        cur.execute("select oid from pg_namespace where nspname = 'mart'")
+        assert cur.fetchone()[0] == oid
+        assert postgres_mart_state(con) == before
+    finally:
+        con.close()
+
+
+def test_a_login_member_of_the_owner_role_runs_once_the_roles_exist(
+    pg_city: PgCity, tmp_path: Path
+) -> None:
+    """No superuser needed after the first run: a DBA grants the owner and key roles the right
+    to create schemas in a new database, and a login member of nenkin_owner runs everything."""
+    db = pg_city.cluster.create_database("nenkin_member")
+    admin = pg_city.cluster.connect()
+    try:
+        cur = admin.cursor()
+        cur.execute("create role etl_member login in role nenkin_owner")
+        cur.execute(f"grant connect, create on database {db} to nenkin_owner, nenkin_keyholder")
+    finally:
+        admin.close()
+    inbox = tmp_path / "inbox"
+    shutil.copytree(pg_city.inbox, inbox)
+    home = _private(tmp_path / "home")
+    env = {
+        "NENKIN_AUDIT_KEY_FILE": str(pg_city.key_file),
+        **pg_city.cluster.env(db, user="etl_member"),
+    }
+    proc = cli("run", "--target", "postgres", "--inbox", str(inbox), "--home", str(home), env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    con = pg_city.cluster.connect(db)
+    try:
+        cur = con.cursor()
+        cur.execute("select nspowner::regrole::text from pg_namespace where nspname = 'mart'")
+        assert cur.fetchone()[0] == "nenkin_owner"
+        cur.execute("select count(*) from mart.fct_reconciliation")
+        assert cur.fetchone()[0] > 0
+    finally:
+        con.close()
