@@ -13,9 +13,10 @@ Key file format: one line ``<key_id>:<hex key>`` (a trailing newline is allowed,
 - ``hex key``: at least 32 bytes (64 hex digits) of secret random material.
 
 The file must be readable by its owner only (mode 0600 or 0400): a key readable by the group or
-by others is refused. Rotation: write a new key file with a new key id and rebuild everything
-(`nenkin-audit run`); every pseudonym changes, so pseudonyms kept outside the mart (e.g. notes
-in review decisions) no longer match and must be re-keyed by a key holder.
+by others is refused. `nenkin-audit key new --out FILE` writes a fresh key (`new_key_file`).
+Rotation: a new key file with a new key id, a full rebuild with it (every pseudonym changes),
+then `nenkin-audit key rotate-reviews` re-keys the pseudonyms kept in review decisions
+(rekey_reviews.py; README "Keys and their rotation").
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import shutil
 import sys
 import time
@@ -91,6 +92,8 @@ def _step(name: str, say: Say, record: RunRecord | None = None) -> Iterator[None
 
 
 STALE_POLICIES = ("warn", "stop")
+#: the loader's line for a file loaded (kept in the run's load.log, not on stdout)
+_LOADED_LINE = re.compile(r"^\[\s*\d+/\d+\] loaded    ")
 
 
 def run(
@@ -236,7 +239,7 @@ def _run_locked(
 
         def loader_says(msg: str) -> None:
             log.write(msg + "\n")
-            if "] loaded    " not in msg:  # each loaded file only in the log; the rest shown
+            if not _LOADED_LINE.match(msg):  # each loaded file only in the log; the rest shown
                 say(f"   {msg}")
 
         summary = load_inbox(inbox, home.warehouse, progress=loader_says, today=today)
