@@ -431,3 +431,79 @@ def test_review_notes_are_rekeyed_after_a_rotation_without_writing_a_number(
     again = cli(*args, *home, check=True)
     assert "0 decision(s) changed" in again.stdout
     shutil.rmtree(city.home / "target", ignore_errors=True)  # the mixed-key build is spent
+
+
+@pytest.mark.slow
+def test_a_failing_test_fails_the_run_names_the_test_and_keeps_the_mart(
+    city: City, two_runs: dict
+) -> None:
+    """A ledger that claims a row more than was staged or quarantined fails dbt's conservation
+    test: exit 1, the test named in the summary and the run record, the mart untouched."""
+    mart = city.home / "mart.duckdb"
+    before = mart.read_bytes()
+    wh = city.home / "warehouse.duckdb"
+    tamper = (
+        "update raw.load_files set data_rows = data_rows {op} 1, loaded_rows = loaded_rows {op} 1 "
+        "where file_name = (select min(file_name) from raw.load_files "
+        "where status = 'loaded' and data_rows > 0)"
+    )
+    with duckdb.connect(str(wh)) as con:
+        con.execute(tamper.format(op="+"))
+    try:
+        proc = city.start()
+        out, err = proc.communicate(timeout=1800)
+    finally:
+        with duckdb.connect(str(wh)) as con:
+            con.execute(tamper.format(op="-"))
+    assert proc.returncode == 1, out[-4000:] + err
+    summary = "\n".join(_summary(out))
+    failed = re.search(r"^failed:     (\d+): (.+)$", summary, re.M)
+    assert failed and "assert_rows_conserved_per_loaded_file" in failed.group(2), summary
+    assert re.search(r"^result:     build_failed \(exit 1\)", summary, re.M)
+    assert "published:" not in out
+    assert mart.read_bytes() == before, "a failed run leaves the published mart untouched"
+    with duckdb.connect(str(wh), read_only=True) as con:
+        outcome, code, tests = con.execute(
+            "select outcome, exit_code, failed_tests from ops.run_records "
+            "order by started_at desc limit 1"
+        ).fetchone()
+    assert (outcome, code) == ("build_failed", 1)
+    assert any("assert_rows_conserved_per_loaded_file" in t for t in json.loads(tests))
+
+
+# ---------------------------------------------------------------------------------------------
+# The locks of the production and the development install
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    return pins
+
+
+def test_the_locks_hold_every_pin_of_pyproject_and_no_dev_tool_in_production() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    prod, dev = _pins(REPO / "requirements.lock"), _pins(REPO / "requirements-dev.lock")
+
+    def wanted(specs: list[str]) -> dict[str, str]:
+        out = {}
+        for spec in specs:
+            name, _, version = spec.partition("==")
+            out[name.strip().lower().replace("_", "-")] = version.strip()
+        return out
+
+    runtime, tools = (
+        wanted(project["dependencies"]),
+        wanted(project["optional-dependencies"]["dev"]),
+    )
+    stale = "pyproject.toml changed: regenerate the locks with ./scripts/lock.sh"
+    assert {k: prod.get(k) for k in runtime} == runtime, stale
+    assert {k: dev.get(k) for k in runtime | tools} == runtime | tools, stale
+    assert not set(tools) & set(prod), "no dev tool in the production lock"
+    assert not {"pytest", "ruff", "sqlfluff", "playwright"} & set(prod)
+    assert {k: dev[k] for k in prod} == prod, "the dev lock is the production lock plus tools"

@@ -182,7 +182,8 @@ def _run_recorded(
         record.warnings.append(f"error: {exc}")
         raise
     except Exception as exc:
-        record.warnings.append(f"error: {type(exc).__name__}: {exc}")
+        # the type only: an engine's message may quote a delivered value
+        record.warnings.append(f"error: {type(exc).__name__} (the message follows the summary)")
         raise
     finally:
         record.finish(OUTCOMES.get(rc, "error"), rc)
@@ -389,10 +390,17 @@ def demo(home: Home, *, persons: int, days: int, seed: int, say: Say = _say) -> 
         key = ensure_demo_key(home)
         say(f"demo pseudonym key: {key} (owner-only; set {KEY_FILE_ENV} to use your own)")
     inbox = home.root / "demo-inbox"
-    with _step(f"generate a synthetic city ({persons} persons, {days} working days)", say):
-        generate_city(
-            inbox, persons=persons, days=days, seed=seed, progress=lambda m: say(f"   {m}")
+    if (inbox / "_loaded").is_dir():
+        # Generated again, its files would be offered again: recorded as duplicates.
+        say(
+            f"the demo city in {inbox} is loaded already: running again without generating it "
+            "anew (for another city, use another --home)"
         )
+    else:
+        with _step(f"generate a synthetic city ({persons} persons, {days} working days)", say):
+            generate_city(
+                inbox, persons=persons, days=days, seed=seed, progress=lambda m: say(f"   {m}")
+            )
     rc = run(inbox, home, say=say)
     if rc == 0:
         at = "" if home.root == Home.resolve().root else f" --home {home.root}"

@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def runs_dir(home: Home) -> Path:
 
 def new_run_id() -> str:
     """Sortable and unique per home: start time (UTC) and a random suffix."""
-    return f"{datetime.utcnow():%Y%m%dT%H%M%SZ}-{os.urandom(2).hex()}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.urandom(2).hex()}"
 
 
 @dataclass
@@ -190,7 +190,7 @@ def previous_published(warehouse: Path) -> tuple[int | None, int | None]:
             f"select flags, cases from {RUNS_SCHEMA}.{RUNS_TABLE} "
             "where outcome = 'published' order by started_at desc limit 1"
         ).fetchone()
-    except duckdb.CatalogException:
+    except duckdb.Error:  # no record yet (or a warehouse the run will report on itself)
         return None, None
     finally:
         con.close()
