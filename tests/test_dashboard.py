@@ -32,13 +32,14 @@ ROLE_PAGES = {
         "reconciliation": "突合状況",
         "data_quality": "データ品質",
         "runs": "実行状況",
+        "controls": "自己点検",
     },
     "reviewer": {
         "access_review": "アクセス点検",
         "review_record": "点検記録",
         "data_quality": "データ品質",
     },
-    "auditor": {"review_record": "点検記録"},
+    "auditor": {"review_record": "点検記録", "controls": "自己点検"},
 }
 ALL_PAGES = {k: v for pages in ROLE_PAGES.values() for k, v in pages.items()}
 

@@ -89,9 +89,15 @@ def test_csv_export_neutralises_formulas_and_is_logged(tmp_path: Path) -> None:
 
 
 def test_roles_and_password_rules() -> None:
-    assert pages_for(["auditor"]) == ["review_record"]
+    assert pages_for(["auditor"]) == ["review_record", "controls"]
     assert pages_for(["reviewer"]) == ["access_review", "review_record", "data_quality"]
-    assert pages_for(["manager"]) == ["filings", "reconciliation", "data_quality", "runs"]
+    assert pages_for(["manager"]) == [
+        "filings",
+        "reconciliation",
+        "data_quality",
+        "runs",
+        "controls",
+    ]
     assert pages_for(["nobody"]) == []
     assert set(ROLES) == {"manager", "reviewer", "auditor"}
     assert password_problem("sato", "short") is not None

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import cli_controls
 from .errors import UserError
 from .exit_codes import BUSY, OUTCOMES, STALE_STOP
 from .generate.profiles import PROFILES
@@ -145,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_home(kr)
 
+    cli_controls.add_parsers(sub, _add_home)
+
     b = sub.add_parser("dbt", help="run a dbt command against the home (maintainers)")
     _add_home(b)
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select staging")
@@ -205,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             return reidentify_main(Home.resolve(args.home), args.pid, args.reason)
         if args.command == "key":
             return _key(args)
+        if args.command in cli_controls.COMMANDS:
+            return cli_controls.dispatch(args)
         if args.command == "dbt":
             from .dbt_build import run_dbt
             from .keys import resolve_key_file

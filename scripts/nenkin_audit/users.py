@@ -33,13 +33,14 @@ PAGES: dict[str, str] = {
     "review_record": "点検記録",
     "data_quality": "データ品質",
     "runs": "実行状況",
+    "controls": "自己点検",
 }
 
 #: which pages each role sees (published in the README); anything else is neither shown nor routed
 ROLES: dict[str, tuple[str, ...]] = {
-    "manager": ("filings", "reconciliation", "data_quality", "runs"),
+    "manager": ("filings", "reconciliation", "data_quality", "runs", "controls"),
     "reviewer": ("access_review", "review_record", "data_quality"),
-    "auditor": ("review_record",),
+    "auditor": ("review_record", "controls"),
 }
 
 ROLE_LABELS = {"manager": "管理者", "reviewer": "点検担当", "auditor": "監査"}

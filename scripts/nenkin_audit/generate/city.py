@@ -12,7 +12,7 @@ import polars as pl
 
 from ..errors import UserError
 from ..spec import EXTRACTS
-from . import access
+from . import access, control_breaches
 from . import filings as filings_mod
 from . import misuse as misuse_mod
 from . import pension as pension_mod
@@ -127,6 +127,10 @@ def generate_city(
             )
             o.write("terminal", d, t.sort("terminal_id"))
         teikyo = fl.teikyo
+        control_truth = None
+        if misuse:
+            teikyo, control_truth = control_breaches.inject(seed, teikyo)
+            control_truth = pl.concat([control_truth, control_breaches.leavers_truth(staff)])
         if bad is not None:
             teikyo = bad.damage("teikyo_iten", teikyo)
         for (d,), g in teikyo.group_by("_deliver", maintain_order=True):
@@ -181,6 +185,8 @@ def generate_city(
             ),
         )
         o.write_truth_csv("misuse.csv", _misuse_truth(plan, misuse_rows))
+        if control_truth is not None:
+            o.write_truth_csv(control_breaches.TRUTH_FILE, control_truth)
         o.write_truth_csv("persons.csv", _persons_truth(people, pension))
         manifest = {
             "seed": seed,

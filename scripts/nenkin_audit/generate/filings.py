@@ -1339,7 +1339,7 @@ def _teikyo(seed, filings, pension, staff: Staff, cal: Calendar):
                     days_m[-1],
                     dt.time(15, 30),
                     "KUSEI",
-                    "2",
+                    "3",
                     int(r.integers(3, 40)),
                     "",
                     operator(days_m[-1]),
