@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python_bin=${PYTHON:-python3.11}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+had_build=$([ -e build ] && echo yes || true)
+# `pip install .` leaves setuptools' build/ in the tree: removed again unless it was there
+trap 'rm -rf "$tmp"; [ -n "$had_build" ] || rm -rf build' EXIT
 
 freeze() {  # freeze VENV EXTRA OUT [PIP OPTIONS...]
   local venv=$tmp/$1 spec=".$2" out=$3
