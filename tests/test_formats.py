@@ -1,4 +1,4 @@
-"""Value formats of raw interface §2 in Python (`nenkin_audit.formats`) and in the dbt macros that
+"""Value formats (docs/raw-interface.md §2) in Python (`nenkin_audit.formats`) and in the dbt macros that
 staging uses (`macros/staging/`), held to the same examples so the two can never drift apart.
 
 The SQL side is compiled by dbt (`dbt compile --inline`, the project's real macros) and run on a
@@ -32,7 +32,7 @@ from nenkin_audit.home import Home, project_dir
 
 FULL_WIDTH = str.maketrans("0123456789-: ", "０１２３４５６７８９－：　")
 
-# GYYMMDD -> date, or None where the date does not exist in that era (raw interface §2).
+# GYYMMDD -> date, or None where the date does not exist in that era (docs/raw-interface.md §2).
 ERA_EXAMPLES: dict[str, dt.date | None] = {
     "3640107": dt.date(1989, 1, 7),  # 昭和64年1月7日, the last day of 昭和
     "3640108": None,  # 昭和64年1月8日 does not exist (平成 began that day)

@@ -1,6 +1,6 @@
 """The synthetic city generator: exact raw-interface files, deterministic output, ground truth that
-agrees with the rules (read back with Python's csv module and an independent reading of
-contracts.md section F, never with the project's loader)."""
+agrees with the rules (read back with Python's csv module and the independent oracle of
+tests/oracle/, never with the project's loader)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from nenkin_audit.formats import (
     kojin_no_is_valid,
     normalise_kiso_nenkin_no,
 )
-from nenkin_audit.generate import check, generate_city
+from nenkin_audit.generate import generate_city
 from nenkin_audit.generate.calendar import START, Calendar, is_working_day
 from nenkin_audit.generate.eras import era, iso
 from nenkin_audit.generate.filings import MAX_SHIFT, WINDOW
@@ -41,6 +41,9 @@ from nenkin_audit.generate.vocab import (
     WARDS,
 )
 from nenkin_audit.spec import EXTRACTS, FILE_NAME_RE
+
+from .oracle import files as oracle_files
+from .oracle import reconcile as oracle
 
 ERA_COLUMNS = {
     "birth_date",
@@ -370,8 +373,8 @@ def test_staff_snapshots_follow_personnel_transfers(clean) -> None:
 # ------------------------------------------------------------------------------ truth
 def test_reconciliation_truth_agrees_with_section_f(clean, full) -> None:
     for inbox, truth in (clean, full):
-        got = check.reconcile(inbox)
-        want = check.read_truth(truth / "reconciliation.csv")
+        got = oracle.reconcile(inbox)
+        want = oracle.read_truth(truth / "reconciliation.csv")
         assert Counter(got) == Counter(want)
 
 
@@ -546,7 +549,7 @@ def test_bad_input_labels_each_kind_of_bad_file(full) -> None:
         :3
     ] == b"\xef\xbb\xbf"
     # an independent reading of the file rules ends every file as labelled
-    _, ledger = check.read_inbox(inbox)
+    _, ledger = oracle_files.read_inbox(inbox)
     labelled = {r["file_name"]: r for r in bad}
     for name, (status, reason) in ledger.items():
         if name in labelled:

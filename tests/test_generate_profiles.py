@@ -132,7 +132,7 @@ def test_moves_between_departments_are_a_transfer_out_and_in_on_one_day(cities) 
                 assert snap["dept_code"] == kinds["2"]["to_dept"]
                 assert snap["account_status"] == "1"
         kinds = Counter(r["ido_type"] for r in c.jinji)
-        # real departures remain: 退職, 転出 out of §4, leave and return in longer cities
+        # real departures remain: 退職, 転出 out of docs/raw-interface.md §4.1, leave and return
         assert kinds["4"] and any(r["ido_type"] == "3" and not r["to_dept"] for r in c.jinji)
     # mid-period moves (after the April round) in the profiles that switch them on
     mid = [

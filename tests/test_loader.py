@@ -1,6 +1,6 @@
-"""The loader's file rules (raw interface §1, published contract §2, internal contract A), one test
-per rule, each on a real DuckDB warehouse in tmp_path with files made by `nenkin_audit.rawfile`
-(or by corrupting its bytes)."""
+"""The loader's file rules (docs/raw-interface.md §1, docs/published-contract.md §2,
+docs/internal-contracts.md §A), one test per rule, each on a real DuckDB warehouse in tmp_path
+with files made by `nenkin_audit.rawfile` (or by corrupting its bytes)."""
 
 from __future__ import annotations
 

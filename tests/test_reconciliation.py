@@ -1,6 +1,6 @@
 """Reconciliation, exemption cross-check and filing aggregates end to end on a generated city:
 generate_city → loader → dbt (the filings models and everything upstream) → compare with the
-generator's ground truth (internal contract C): `reconciliation.csv` must agree 100% with
+generator's ground truth (docs/internal-contracts.md §C): `reconciliation.csv` must agree 100% with
 fct_reconciliation on (uketsuke_no, list_id, row_no, status, mismatch_fields), and
 `exemption_checks.csv` with the cross-check. The generator moves some JPS target dates by up to a
 year (far beyond the window): those results must still be mismatched with their filing, with the
@@ -98,7 +98,7 @@ def test_reconciliation_agrees_with_the_truth(city: City) -> None:
     ours = Counter(ours_rows)
     assert sum(truth.values()) > 0
     statuses = Counter(k[3] for k in truth.elements())
-    # the generated city exercises every status of published contract §3
+    # the generated city exercises every status of docs/published-contract.md §3.2
     assert set(statuses) == {
         "matched",
         "mismatched",

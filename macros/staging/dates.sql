@@ -1,4 +1,4 @@
-{#- Era dates (和暦, GYYMMDD) and ISO dates / timestamps (raw interface §2).
+{#- Era dates (和暦, GYYMMDD) and ISO dates / timestamps (docs/raw-interface.md §2).
 
     Every parser returns null for text that is not a date; the matching rule_* macro turns a
     non-empty value that parses to null into a reject reason, so nothing becomes a silent null.

@@ -1,4 +1,4 @@
-{#- 個人番号 check digit (raw interface §2): weights 6,5,4,3,2,7,6,5,4,3,2 over the first 11
+{#- 個人番号 check digit (docs/raw-interface.md §2): weights 6,5,4,3,2,7,6,5,4,3,2 over the first 11
     digits read left to right, r = Σ mod 11, check = 0 if r <= 1 else 11 - r.
     kojin_no_check_digit(col) expects 11 or more digits (only the first 11 are read). -#}
 

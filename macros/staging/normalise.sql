@@ -1,4 +1,4 @@
-{#- Normalisation of delivered text before validation (raw interface §2).
+{#- Normalisation of delivered text before validation (docs/raw-interface.md §2).
 
     Hand-keyed fields may hold full-width digits and `－` (U+FF0D). The spec asks for NFKC.
     DuckDB has nfc_normalize but no NFKC, so on DuckDB the full-width ASCII block

@@ -1,4 +1,4 @@
-{#- Row validation (contracts B). Each rule_* macro returns a list of (condition, code, column)
+{#- Row validation (docs/internal-contracts.md §B). Each rule_* macro returns a list of (condition, code, column)
     triples; reject_reason() turns a list of such lists into one expression:
     null when no condition holds, else the codes of the conditions that hold, as
     'code:column' joined with '; ' in the order given.
@@ -71,7 +71,7 @@
     {{ return(rules + [(condition, 'unknown_code', col)]) }}
 {%- endmacro %}
 
-{#- A code checked against a small code set given inline in raw interface §3 (no seed). -#}
+{#- A code checked against a small code set given inline in docs/raw-interface.md §3 (no seed). -#}
 {% macro rule_code_in(col, values, required=false) -%}
     {%- set rules = rule_required(col) if required else [] -%}
     {%- set quoted = [] -%}

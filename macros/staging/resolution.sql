@@ -1,4 +1,4 @@
-{#- Which delivered row version counts (raw interface §1 "redelivery" and "change files").
+{#- Which delivered row version counts (docs/raw-interface.md §1 "redelivery" and "change files").
 
     latest_rows(relation, key_columns, order_by): the valid rows (reject_reason is null) of a base
     model, one per key: the first by `order_by`. A select statement; use it as a CTE body.

@@ -1,4 +1,4 @@
--- Every rejected raw row of every extract, with why (contracts B): the restricted relation the
+-- Every rejected raw row of every extract, with why (docs/internal-contracts.md §B): the restricted relation the
 -- published contract calls quarantine. record_key is the row's key columns as delivered, joined
 -- with '|' (never 個人番号). Rows stay in the raw layer; nothing is dropped silently.
 

@@ -1,4 +1,4 @@
-"""The `nenkin-audit` command (published contract §1)."""
+"""The `nenkin-audit` command (docs/published-contract.md §1)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ staging, build without a key, and models that do fail loudly instead of writing 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -46,18 +46,16 @@ def register_functions(conn: Any, pseudonymiser: Pseudonymiser | None, problem: 
 
     With ``pseudonymiser`` None, both functions raise `MissingKeyError` with ``problem``."""
 
-    def fail() -> None:
+    def fail() -> NoReturn:
         raise MissingKeyError(f"the pseudonym key is not available: {problem or NO_KEY}")
 
     if pseudonymiser is None:
 
         def pseudonym_batch(kinds: pa.Array, values: pa.Array) -> pa.Array:
             fail()
-            raise AssertionError  # unreachable
 
         def key_id() -> str:
             fail()
-            raise AssertionError  # unreachable
 
     else:
         p = pseudonymiser

@@ -1,4 +1,4 @@
-"""Value formats of the raw interface (§2): era dates, 個人番号 check digits, 基礎年金番号.
+"""Value formats (docs/raw-interface.md §2): era dates, 個人番号 check digits, 基礎年金番号.
 
 The SQL macros in `macros/` implement the same rules inside dbt; the tests hold both to the
 same examples so they cannot drift apart."""
@@ -54,7 +54,7 @@ def date_to_era(d: dt.date) -> str:
 
 
 def kojin_no_check_digit(first11: str) -> int:
-    """Check digit of a 個人番号 from its first 11 digits (raw interface §2)."""
+    """Check digit of a 個人番号 from its first 11 digits (docs/raw-interface.md §2)."""
     if len(first11) != 11 or not first11.isascii() or not first11.isdigit():
         raise ValueError(f"{first11!r} is not 11 digits")
     r = sum(int(first11[10 - (n - 1)]) * (n + 1 if n <= 6 else n - 5) for n in range(1, 12)) % 11

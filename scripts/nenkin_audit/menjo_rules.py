@@ -45,7 +45,6 @@ SEED_NAME = "menjo_income_thresholds.csv"
 GRADED_SHURUI: tuple[str, ...] = ("02", "03", "04", "05")
 STUDENT_SHURUI = "06"
 YUYO_SHURUI = "07"
-INCOME_SHURUI: tuple[str, ...] = (*GRADED_SHURUI, STUDENT_SHURUI, YUYO_SHURUI)
 
 
 @dataclass(frozen=True)

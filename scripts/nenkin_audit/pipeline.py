@@ -3,7 +3,7 @@
 run = load new inbox files → dbt build (seeds, models, tests) → score the access log
 (nenkin_audit.scoring) → dbt build of the scored models → publish the mart atomically.
 Exit 0 only when the published mart is complete and tested; any failure leaves the previously
-published mart untouched (published contract §1). The other exit codes are in exit_codes.py.
+published mart untouched (docs/published-contract.md §1). The other exit codes are in exit_codes.py.
 Every run ends with a summary (run_summary.py) and leaves its record (runlog.py)."""
 
 from __future__ import annotations

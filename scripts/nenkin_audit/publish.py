@@ -26,7 +26,6 @@ import fcntl
 import json
 import os
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,14 +231,13 @@ def _verify(building: Path, counts: dict[str, int]) -> None:
         con.close()
 
 
-def publish(home: Home, manifest_path: Path | None = None, *, verbose: bool = False) -> Path:
+def publish(home: Home, manifest_path: Path | None = None) -> Path:
     """Publish the public models of the warehouse atomically; returns the published path."""
     manifest_path = manifest_path or home.dbt_target / "manifest.json"
     models = public_models(manifest_path)
     if not home.warehouse.is_file():
         raise UserError(f"no warehouse at {home.warehouse}: run `nenkin-audit run` first")
     building = Path(str(home.published) + BUILDING_SUFFIX)
-    t0 = time.perf_counter()
     with _publish_lock(home):
         _remove(building)
         try:
@@ -256,9 +254,6 @@ def publish(home: Home, manifest_path: Path | None = None, *, verbose: bool = Fa
         except BaseException:
             _remove(building)
             raise
-    if verbose:
-        rows = sum(counts.values())
-        print(f"published {len(counts)} relations, {rows} rows in {time.perf_counter() - t0:.1f}s")
     return home.published
 
 

@@ -1,4 +1,4 @@
-"""Writing extract files exactly as the raw interface (§1) delivers them.
+"""Writing extract files exactly as the raw interface (docs/raw-interface.md §1) delivers them.
 
 Used by the generator and by tests that need a hand-made file: CP932 (or UTF-8 with BOM), CRLF,
 header line, RFC 4180 quoting, `TRAILER,<n>` as the last line."""

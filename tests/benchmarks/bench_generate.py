@@ -5,7 +5,7 @@ Generates a city in a child process and records wall time, the child's CPU time 
 load average (on a shared machine wall time depends on what else runs; CPU time much less).
 Writes `bench-results/generate.json` and prints the same figures.
 
-    python tests/benchmarks/bench_generate.py                         # city scale (spec §5)
+    python tests/benchmarks/bench_generate.py                         # docs/raw-interface.md §5
     python tests/benchmarks/bench_generate.py --persons 5000 --days 60
     python -m pytest tests/benchmarks/bench_generate.py -m benchmark  # BENCH_GEN_PERSONS / _DAYS
 

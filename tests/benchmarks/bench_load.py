@@ -10,7 +10,7 @@ time depends on what else runs, CPU time much less).
     python tests/benchmarks/bench_load.py --days 20 --rows 100000     # a smaller synthetic one
 
 Without `--inbox`, a synthetic inbox of access logs is generated: `--days` daily files of
-`--rows` lines each (city scale: 245 working days of ~100,000 lines, raw interface §5), in the
+`--rows` lines each (city scale, docs/raw-interface.md §5: 245 working days of ~100,000 lines), in the
 exact raw-interface format, with Japanese text, empty fields and a quoted field now and then.
 With `--city`, the project's generator (`nenkin_audit.generate.generate_city`) makes a whole
 city instead. Environment variables BENCH_LOAD_INBOX, BENCH_LOAD_DAYS, BENCH_LOAD_ROWS and

@@ -2,7 +2,7 @@
 suppressed aggregates) at city scale.
 
 A city is generated (`nenkin_audit.generate.generate_city`, default 1,400,000 persons and 245
-working days, raw interface §5), loaded, and everything upstream of the filings models is built
+working days, docs/raw-interface.md §5), loaded, and everything upstream of the filings models is built
 (untimed). Then the filings models are built and tested, timed, and dbt's own per-model times
 are recorded. When the generator's truth is beside the inbox (`inbox_truth/`), the agreement of
 fct_reconciliation with it is measured too, with the target-date shifts beyond the window.

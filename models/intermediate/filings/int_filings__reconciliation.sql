@@ -5,7 +5,7 @@
     Restricted (kiso_nenkin_no): the public fct_reconciliation selects from it.
 -#}
 {%- set window_days = var('reconciliation_window_days') -%}
-{#- A row's nearest candidate filing (contract F step 5, also used by steps 7 and 9): smallest
+{#- A row's nearest candidate filing (docs/internal-contracts.md §F step 5, also used by steps 7 and 9): smallest
     |Δ taisho_date|, then the later 進達, then the smaller 受付番号. -#}
 {%- set nearest_candidate_first = "c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc" -%}
 

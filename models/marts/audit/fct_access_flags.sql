@@ -1,4 +1,4 @@
-{#- One row per flagged access-log line (published contract §3): a line of a case that reached
+{#- One row per flagged access-log line (docs/published-contract.md §3.1): a line of a case that reached
     the day's queue under the combined scoring. A line in several cases carries the strongest
     (its risk score, reasons and case id). The subject appears only as a person pseudonym. -#}
 with cases as (

@@ -1,4 +1,4 @@
-{#- Published reconciliation of filings against the JPS result lists (published contract §3).
+{#- Published reconciliation of filings against the JPS result lists (docs/published-contract.md §3.2).
     No person identifier: uketsuke_no is the city's case number. -#}
 
 with

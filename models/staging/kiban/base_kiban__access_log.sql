@@ -1,5 +1,5 @@
 -- 端末操作ログ, append-only: one row per raw row, typed, with its reject reason.
--- log_id is never reused (raw interface §3): a line whose log_id came before, further up the
+-- log_id is never reused (docs/raw-interface.md §3): a line whose log_id came before, further up the
 -- same file or in a file of an earlier extract date, is `duplicate_key:log_id` (quarantined; the
 -- first delivery stays). Files of one extract date are deliveries of the same lines (a
 -- correction comes with a higher sequence): stg_kiban__access_log keeps the latest of those.

@@ -1,6 +1,6 @@
 -- Access-log lines per log_id (tens of millions of rows at city scale: kept lean).
 -- log_id is never reused, so a log_id seen twice can only be a redelivery: the later delivery
--- wins. access_log comes as one file per day of its lines (raw interface §1), so a line can be
+-- wins. access_log comes as one file per day of its lines (docs/raw-interface.md §1), so a line can be
 -- delivered again only in another file of the same extract date (a correction with a higher
 -- sequence): only the lines of such dates are ranked, all others pass straight through with no
 -- join or sort. A line that comes again under a later date, or twice in one file, is already

@@ -1,7 +1,7 @@
 {{ config(materialized='ephemeral') }}
 
 -- 個人番号 → 基礎年金番号 links, used only to fill a missing 基礎年金番号 on filings and JPS
--- result rows (contracts B). Ephemeral: it is inlined into stg_nenkin__todokede and
+-- result rows (docs/internal-contracts.md §B). Ephemeral: it is inlined into stg_nenkin__todokede and
 -- stg_jps__kekka and never stored, so the number itself never leaves staging.
 -- Evidence: the current 年金基本 and every valid filing and JPS row that carries both numbers.
 -- A 個人番号 seen with two different 基礎年金番号 is ambiguous and links to nothing.

@@ -1,7 +1,7 @@
 -- 所得情報 (税システム), change file: one row per raw row, typed, with its reject reason.
 -- Counts are integer, amounts bigint yen (an optional minus sign is accepted for amounts).
 -- kojo_haigusha, honnin_shogai, honnin_kafu and honnin_kinro_gakusei are small code sets of
--- raw interface §3 (0/1, 0/1/2), typed integer like the counts they sit with.
+-- docs/raw-interface.md §3 (0/1, 0/1/2), typed integer like the counts they sit with.
 
 with
 

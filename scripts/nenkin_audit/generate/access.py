@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..project import code_set
 from . import practice
 from .calendar import Calendar
 from .people import EV_TENKYO, G_ERR, G_RES, People
@@ -34,8 +35,8 @@ from .staff import DEPTS, OFFICE_DEPTS, OFFICE_WARD, Staff
 ) = range(10)
 
 
-SHORI = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "99")
-OPS = ("01", "02", "03", "04", "05")
+SHORI = code_set("code_shori_jiyu")
+OPS = code_set("code_operations")
 SCREENS = (
     "AT0100",
     "AT0200",

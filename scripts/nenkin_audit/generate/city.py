@@ -1,5 +1,5 @@
 """`generate_city`: the whole synthetic city, written as the raw interface delivers it, with the
-ground truth beside it (contracts.md section C)."""
+ground truth beside it (docs/internal-contracts.md §C)."""
 
 from __future__ import annotations
 
@@ -84,60 +84,15 @@ def generate_city(
     o = Output(out, truth_dir(out), progress, breaks=breaks)
     try:
         bad = _Bystanders(seed, people, pension, staff, fl) if bad_input else None
-
-        # ---------------------------------------------------------------- change extracts
-        # each extract's versions are built just before it is written (memory at city scale)
-        rows = {
-            "atena": lambda: people_mod.atena_rows(people, cal),
-            "nenkin_kihon": lambda: _kihon_rows(pension, cal),
-            "shikaku": lambda: _shikaku_rows(pension, fl, cal),
-            "fuka": lambda: _fuka_rows(pension, fl),
-            "menjo": lambda: _menjo_rows(pension, fl),
-            "saitei": lambda: _saitei_rows(pension, fl),
-            "shotoku": lambda: _shotoku_rows(pension, cal),
-            "todokede": lambda: fl.todokede_rows,
-        }
-        for extract in CHANGE_EXTRACTS:
-            damage = bad.damage if bad is not None else (lambda _e, df: df)
-            _write_change(o, extract, damage(extract, rows[extract]()), cal)
-            say(f"generate: {extract} written")
-
-        # ---------------------------------------------------------------- JPS lists
-        jps = fl.jps
-        for (d,), g in jps.group_by("_deliver", maintain_order=True):
-            o.write("jps_kekka", d, g.sort(pl.col("row_no").cast(pl.Int64)))
-
-        # ---------------------------------------------------------------- staff, jinji, terminals
-        _write_staff(o, staff, cal, bad)
-        for (d,), g in staff.jinji.group_by("deliver", maintain_order=True):
-            o.write(
-                "jinji_ido",
-                d,
-                g.with_columns(pl.col("effective_date").dt.strftime("%Y-%m-%d")).sort(
-                    "effective_date", "staff_id", "ido_type"
-                ),
-            )
-        for d in staff.ledger_dates:
-            t = staff.terminals.filter(pl.col("valid_from") <= d).with_columns(
-                valid_to=pl.when(pl.col("valid_to") < d).then(pl.col("valid_to")).otherwise(None)
-            )
-            t = t.with_columns(
-                pl.col("valid_from").dt.strftime("%Y-%m-%d"),
-                pl.col("valid_to").dt.strftime("%Y-%m-%d"),
-            )
-            o.write("terminal", d, t.sort("terminal_id"))
-        teikyo = fl.teikyo
-        control_truth = None
+        _write_change_extracts(o, people, pension, fl, cal, bad, say)
+        _write_jps_lists(o, fl)
+        _write_staff_extracts(o, staff, cal, bad)
+        teikyo, control_truth = fl.teikyo, None
         if misuse:
             teikyo, control_truth = control_breaches.inject(seed, teikyo)
             control_truth = pl.concat([control_truth, control_breaches.leavers_truth(staff)])
-        if bad is not None:
-            teikyo = bad.damage("teikyo_iten", teikyo)
-        for (d,), g in teikyo.group_by("_deliver", maintain_order=True):
-            o.write("teikyo_iten", d, g)
+        _write_teikyo(o, teikyo, bad)
         say("generate: staff, jinji_ido, terminal, teikyo_iten, jps_kekka written")
-
-        # ---------------------------------------------------------------- access logs (streamed)
         plan = misuse_mod.plan(seed, people, staff, cal, say, profile=prof) if misuse else None
         log = access.AccessLog(
             seed,
@@ -152,42 +107,8 @@ def generate_city(
             shikaku=pension.shikaku,
             target=_daily_lines(persons, staff, n_staff),
         )
-        misuse_rows: list[pl.DataFrame] = []
-        n_lines = 0
-
-        def write_day(d: dt.date, df: pl.DataFrame, episodes: np.ndarray) -> None:
-            nonlocal n_lines
-            if plan is not None and (episodes >= 0).any():
-                m = episodes >= 0
-                misuse_rows.append(
-                    pl.DataFrame(
-                        {
-                            "log_id": df["log_id"].filter(pl.Series(m)),
-                            "episode": episodes[m],
-                            "staff_id": df["staff_id"].filter(pl.Series(m)),
-                        }
-                    )
-                )
-            if bad is not None:
-                df = bad.damage_log(d, df, episodes)
-            o.write("access_log", d, df)
-            n_lines += df.height
-
-        access.run(log, write_day, say)
-        say(f"generate: access_log written ({n_lines} lines)")
-
-        # ---------------------------------------------------------------- truth
-        o.write_truth_csv("reconciliation.csv", fl.reconciliation)
-        o.write_truth_csv(
-            "exemption_checks.csv",
-            fl.exemption_checks.with_columns(
-                pl.col("expect_disagreement").cast(pl.String).str.to_lowercase()
-            ),
-        )
-        o.write_truth_csv("misuse.csv", _misuse_truth(plan, misuse_rows))
-        if control_truth is not None:
-            o.write_truth_csv(control_breaches.TRUTH_FILE, control_truth)
-        o.write_truth_csv("persons.csv", _persons_truth(people, pension))
+        n_lines, misuse_rows = _write_access_logs(o, log, plan, bad, say)
+        _write_truth(o, people, pension, fl, plan, misuse_rows, control_truth)
         manifest = {
             "seed": seed,
             "persons": persons,
@@ -214,6 +135,129 @@ def generate_city(
         f"generate: {len(o.files)} files, {o.bytes_written / 1e6:.1f} MB in {out}; truth in {o.truth}"
     )
     return manifest
+
+
+def _write_change_extracts(
+    o: Output,
+    people: people_mod.People,
+    pension: pension_mod.Pension,
+    fl: filings_mod.Filings,
+    cal: Calendar,
+    bad: _Bystanders | None,
+    say: Callable[[str], None],
+) -> None:
+    """The change extracts; each extract's versions are built just before it is written
+    (memory at city scale)."""
+    rows = {
+        "atena": lambda: people_mod.atena_rows(people, cal),
+        "nenkin_kihon": lambda: _kihon_rows(pension, cal),
+        "shikaku": lambda: _shikaku_rows(pension, fl, cal),
+        "fuka": lambda: _fuka_rows(pension, fl),
+        "menjo": lambda: _menjo_rows(pension, fl),
+        "saitei": lambda: _saitei_rows(pension, fl),
+        "shotoku": lambda: _shotoku_rows(pension, cal),
+        "todokede": lambda: fl.todokede_rows,
+    }
+    for extract in CHANGE_EXTRACTS:
+        damage = bad.damage if bad is not None else (lambda _e, df: df)
+        _write_change(o, extract, damage(extract, rows[extract]()), cal)
+        say(f"generate: {extract} written")
+
+
+def _write_jps_lists(o: Output, fl: filings_mod.Filings) -> None:
+    """The JPS result lists, one file a list."""
+    for (d,), g in fl.jps.group_by("_deliver", maintain_order=True):
+        o.write("jps_kekka", d, g.sort(pl.col("row_no").cast(pl.Int64)))
+
+
+def _write_staff_extracts(
+    o: Output, staff: staff_mod.Staff, cal: Calendar, bad: _Bystanders | None
+) -> None:
+    """The daily staff snapshots, the 人事異動 and the terminal ledger."""
+    _write_staff(o, staff, cal, bad)
+    for (d,), g in staff.jinji.group_by("deliver", maintain_order=True):
+        o.write(
+            "jinji_ido",
+            d,
+            g.with_columns(pl.col("effective_date").dt.strftime("%Y-%m-%d")).sort(
+                "effective_date", "staff_id", "ido_type"
+            ),
+        )
+    for d in staff.ledger_dates:
+        t = staff.terminals.filter(pl.col("valid_from") <= d).with_columns(
+            valid_to=pl.when(pl.col("valid_to") < d).then(pl.col("valid_to")).otherwise(None)
+        )
+        t = t.with_columns(
+            pl.col("valid_from").dt.strftime("%Y-%m-%d"),
+            pl.col("valid_to").dt.strftime("%Y-%m-%d"),
+        )
+        o.write("terminal", d, t.sort("terminal_id"))
+
+
+def _write_teikyo(o: Output, teikyo: pl.DataFrame, bad: _Bystanders | None) -> None:
+    """The 提供・移転 records (damaged first with bad input)."""
+    if bad is not None:
+        teikyo = bad.damage("teikyo_iten", teikyo)
+    for (d,), g in teikyo.group_by("_deliver", maintain_order=True):
+        o.write("teikyo_iten", d, g)
+
+
+def _write_access_logs(
+    o: Output,
+    log: access.AccessLog,
+    plan,
+    bad: _Bystanders | None,
+    say: Callable[[str], None],
+) -> tuple[int, list[pl.DataFrame]]:
+    """The access logs, streamed day by day; returns the number of lines and the lines of the
+    misuse episodes (log_id, episode, staff_id)."""
+    misuse_rows: list[pl.DataFrame] = []
+    n_lines = 0
+
+    def write_day(d: dt.date, df: pl.DataFrame, episodes: np.ndarray) -> None:
+        nonlocal n_lines
+        if plan is not None and (episodes >= 0).any():
+            m = episodes >= 0
+            misuse_rows.append(
+                pl.DataFrame(
+                    {
+                        "log_id": df["log_id"].filter(pl.Series(m)),
+                        "episode": episodes[m],
+                        "staff_id": df["staff_id"].filter(pl.Series(m)),
+                    }
+                )
+            )
+        if bad is not None:
+            df = bad.damage_log(d, df, episodes)
+        o.write("access_log", d, df)
+        n_lines += df.height
+
+    access.run(log, write_day, say)
+    say(f"generate: access_log written ({n_lines} lines)")
+    return n_lines, misuse_rows
+
+
+def _write_truth(
+    o: Output,
+    people: people_mod.People,
+    pension: pension_mod.Pension,
+    fl: filings_mod.Filings,
+    plan,
+    misuse_rows: list[pl.DataFrame],
+    control_truth: pl.DataFrame | None,
+) -> None:
+    """The ground truth files beside the inbox (the control breaches' with misuse)."""
+    o.write_truth_csv("reconciliation.csv", fl.reconciliation)
+    o.write_truth_csv(
+        "exemption_checks.csv",
+        fl.exemption_checks.with_columns(
+            pl.col("expect_disagreement").cast(pl.String).str.to_lowercase()
+        ),
+    )
+    o.write_truth_csv("misuse.csv", _misuse_truth(plan, misuse_rows))
+    if control_truth is not None:
+        o.write_truth_csv(control_breaches.TRUTH_FILE, control_truth)
+    o.write_truth_csv("persons.csv", _persons_truth(people, pension))
 
 
 def _check_target(out: Path, **args) -> None:

@@ -13,8 +13,6 @@ _CODES = np.array(sorted(ERAS), dtype=np.int64)
 _STARTS = np.array([ERAS[c][1] for c in sorted(ERAS)], dtype="datetime64[D]")
 _FIRST_YEAR = np.array([ERAS[c][1].year for c in sorted(ERAS)], dtype=np.int64)
 
-NAT = np.datetime64("NaT", "D")
-
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     d = np.asarray(days, dtype="datetime64[D]")

@@ -1,25 +1,30 @@
 """Filings (todokede), their weekly 進達, the JPS result lists, and the ground truth of the
-reconciliation built by construction (contracts.md section F).
+reconciliation built by construction (docs/internal-contracts.md §F).
 
 Design rules that keep the truth unambiguous:
 - a person files at most one filing in the whole period, except the designed returned-and-refiled
   case (a second filing of the same type after the 返戻);
 - every JPS row is made for one filing (or for none: unmatched results use persons and types
   without any filing, or a target date a year away from a filing that already has its final
-  result), with a scenario that fixes what section F must conclude;
+  result), with a scenario that fixes what matching must conclude;
 - a result whose target date JPS moved beyond the window (scenario large_shift, up to a year) is
-  the only result of the person's only filing of that type, so section F step 6 pairs it.
+  the only result of the person's only filing of that type, so it is paired by step 6 of
+  docs/internal-contracts.md §F.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
 
 from .. import menjo_rules
+from ..formats import date_to_era
+from ..project import dbt_var, seed_rows
+from ..spec import EXTRACTS
 from . import vocab
 from .calendar import INITIAL, START, Calendar
 from .eras import era
@@ -36,13 +41,19 @@ from .people import EV_NONE, People
 from .rng import stream
 from .staff import Staff
 
-WINDOW = 31  # dbt var reconciliation_window_days
+WINDOW = int(dbt_var("reconciliation_window_days"))
 MAX_SHIFT = 365  # largest target-date correction JPS makes in a generated city (days)
 
-TYPES = ("11", "12", "13", "14", "15", "21", "22", "31", "32", "33", "34", "35", "41", "42", "43")
-TYPE_WEIGHTS = np.array([12, 10, 7, 3, 2, 4, 2, 3, 22, 7, 7, 2, 14, 3, 2], dtype=float)
+_TYPE_SEED = seed_rows("codes/code_todokede_shubetsu")
+TYPES = tuple(r["todokede_shubetsu"] for r in _TYPE_SEED)
+#: relative frequency of each filing type in a generated city
+_TYPE_WEIGHT = {
+    **{"11": 12, "12": 10, "13": 7, "14": 3, "15": 2, "21": 4, "22": 2},
+    **{"31": 3, "32": 22, "33": 7, "34": 7, "35": 2, "41": 14, "42": 3, "43": 2},
+}
+TYPE_WEIGHTS = np.array([_TYPE_WEIGHT[t] for t in TYPES], dtype=float)
 EXEMPTION_TYPES = ("31", "32", "33", "34", "35")
-CLAIM_TYPES = ("41", "42", "43")
+CLAIM_TYPES = tuple(r["todokede_shubetsu"] for r in _TYPE_SEED if r["category"] == "請求")
 MENJO_OF = {"31": "01", "33": "06", "34": "07", "35": "08"}
 KBN_OF = {"41": "1", "42": "2", "43": "3"}
 NENKIN_CODE = {"1": "1150", "2": "5350", "3": "5650"}
@@ -61,7 +72,7 @@ SCENARIOS = (
 SCENARIO_P = np.array([0.70, 0.045, 0.025, 0.06, 0.04, 0.02, 0.03, 0.05, 0.03])
 # scenarios whose filing gets its final row by exact date or within the window: safe targets for
 # a far (a year away) unmatched row of the same person and type
-# compared fields of section F step 8: published name, column here
+# compared fields of docs/internal-contracts.md §F step 8: published name, column here
 COMPARED = (
     ("menjo_shurui", "menjo_shurui"),
     ("shubetsu_after", "shubetsu_after"),
@@ -129,22 +140,153 @@ def build(
 ) -> Filings:
     rng = stream(seed, "filings")
     work = list(cal.work)
-    n_work = len(work)
-    pre = n_work - cal.days
-    end = cal.end
     work_np = np.array(work, dtype="datetime64[D]")
+    pre = len(work) - cal.days
+    batch_np = np.array(cal.weekly(4, start=work[0]), dtype="datetime64[D]")  # 進達 on Fridays
+    list_np = np.array(list(cal.weekly(2)), dtype="datetime64[D]")  # JPS lists on Wednesdays
 
-    # ------------------------------------------------------------ how many, which type
+    t, ftype = _filing_types(rng, persons, len(work))
+    who = _filers(rng, people, pension, t, ftype)
+    t, ftype, pidx = who.t, who.ftype, who.pidx
+    uk_date, uk_time, post, office, sidx = _reception(rng, people, staff, work, t, pidx)
+    taisho, shub_after, menjo_shurui, kbn, nendo = _targets(rng, ftype, uk_date)
+    menjo_shurui, allowed, decision = _exemption_decisions(
+        rng, pension, ftype, pidx, nendo, menjo_shurui
+    )
+    batch, life_kind, forwarded = _forwarding(rng, ftype, t, work_np, batch_np, pre)
+    scen = _scenarios(rng, ftype, forwarded, batch, cal.end)
+    _every_lifecycle_once(scen, life_kind, forwarded, batch, t, pre)
+    filings = pl.DataFrame(
+        {
+            "fid": np.arange(len(t)),
+            "t": t,
+            "uketsuke_date": uk_date,
+            "uk_time": uk_time,
+            "post": post,
+            "office": office,
+            "sidx": sidx,
+            "staff_id": staff.staff["staff_id"].to_numpy()[sidx],
+            "pidx": pidx,
+            "atena_no": people.df["atena_no"].to_numpy()[pidx],
+            "krow": who.krow,
+            "kiso": who.kiso,
+            "pkojin": who.pkojin,
+            "type": ftype,
+            "taisho": taisho,
+            "shubetsu_after": shub_after,
+            "menjo_shurui": menjo_shurui.astype(str),
+            "nenkin_kbn": kbn.astype(str),
+            "nendo": nendo,
+            "allowed": allowed.astype(str),
+            "decision": decision.astype(str),
+            "life": life_kind.astype(str),
+            "batch": batch,
+            "scenario": scen.astype(str),
+            "refile_of": np.full(len(t), -1),
+        },
+        schema_overrides={
+            "uketsuke_date": pl.Date,
+            "taisho": pl.Date,
+            "batch": pl.Date,
+            "uk_time": pl.Datetime("ms"),
+        },
+    )
+
+    rj = stream(seed, "filings", "jps")
+    jrows, refiles = _answer_rows(rj, filings, list_np)
+    filings = _refile_returned(rj, filings, refiles, jrows, staff, work, batch_np, list_np)
+    jps = _jps_frame(jrows, filings)
+    jps = _unmatched_results(rj, jps, filings, pension, who.unused, list_np, cal.end)
+    filings = _uketsuke_numbers(filings)
+    jps = _flip_exemption_decisions(rj, jps)
+    jps = _list_positions(rj, jps)
+    victims_f, victims_r = _bad_input_victims(seed, filings, jps) if bad_input else ({}, {})
+    filings = filings.with_columns(
+        damaged=pl.col("fid").is_in(list(victims_f)),
+    )
+    jps = jps.with_columns(damaged=pl.col("rid").is_in(list(victims_r)))
+
+    return _with_truth_and_extracts(
+        seed, filings, jps, victims_f, victims_r, people, pension, staff, cal, progress
+    )
+
+
+def _with_truth_and_extracts(
+    seed: int,
+    filings: pl.DataFrame,
+    jps: pl.DataFrame,
+    victims_f: dict[int, tuple[str, str, str]],
+    victims_r: dict[int, tuple[str, str, str]],
+    people: People,
+    pension: Pension,
+    staff: Staff,
+    cal: Calendar,
+    progress,
+) -> Filings:
+    """The reconciliation and exemption truth, and every extract row the filings make."""
+    # ------------------------------------------------------------ truth
+    recon = _truth(filings, jps)
+    checks = _exemption_truth(filings, jps, recon)
+
+    # ------------------------------------------------------------ extract rows
+    todokede_rows = _todokede_versions(seed, filings, cal, victims_f)
+    jps_text = _jps_text(seed, jps, pension, people, victims_r)
+    change_rows, entries = _pension_changes(seed, filings, jps, pension, cal, recon)
+    teikyo, batches = _teikyo(seed, filings, pension, staff, cal)
+    reviews = filings.filter(pl.col("life") != "deleted").select(
+        day=pl.col("uketsuke_date"),
+        office="office",
+        pidx="pidx",
+        type="type",
+    )
+    if progress:
+        progress(
+            f"generate: {filings.height} filings, {jps.height} JPS result rows in "
+            f"{jps['list_id'].n_unique()} lists, reconciliation truth {recon.height} rows"
+        )
+    return Filings(
+        filings=filings,
+        todokede_rows=todokede_rows,
+        jps=jps_text,
+        reconciliation=recon,
+        exemption_checks=checks,
+        change_rows=change_rows,
+        teikyo=teikyo,
+        entries=entries,
+        batches=batches,
+        reviews=reviews,
+    )
+
+
+# ---------------------------------------------------------------- how many, which type
+def _filing_types(rng, persons: int, n_work: int) -> tuple[np.ndarray, np.ndarray]:
+    """(working-day index, filing type) of each filing received, in no particular order."""
     rate = max(persons * 0.00025, 6.0)
     per_day = rng.poisson(rate, n_work)
     t = np.repeat(np.arange(n_work), per_day)
     ftype = np.array(TYPES)[
         np.searchsorted(
             np.cumsum(TYPE_WEIGHTS) / TYPE_WEIGHTS.sum(), rng.random(len(t)), side="right"
-        ).clip(0, 14)
+        ).clip(0, len(TYPES) - 1)
     ]
+    return t, ftype
 
-    # ------------------------------------------------------------ who files
+
+# ---------------------------------------------------------------- who files
+@dataclass
+class _Filers:
+    t: np.ndarray  # working-day index, sorted
+    ftype: np.ndarray
+    krow: np.ndarray  # row of pension.kihon
+    pidx: np.ndarray
+    kiso: np.ndarray
+    pkojin: np.ndarray
+    unused: np.ndarray  # kihon rows alive at the start that file nothing (unmatched results)
+
+
+def _filing_pools(people: People, pension: Pension) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per filing type, the kihon rows whose situation allows it; and the rows alive, resident
+    and on the books before the period."""
     kh = pension.kihon
     pdf = people.df
     kp = kh["pidx"].to_numpy()
@@ -180,7 +322,15 @@ def build(
         "42": (first | (prof == P_THIRD_OPEN)) & ~has_saitei,
         "43": (first | (prof == P_THIRD_OPEN)) & (age >= 25) & ~has_saitei,
     }
-    # low incomes apply for exemptions more often
+    return pools, alive
+
+
+def _filers(rng, people: People, pension: Pension, t: np.ndarray, ftype: np.ndarray) -> _Filers:
+    """A person for each filing (at most one filing a person), drawn from the type's pool;
+    filings no one can file are dropped. Low incomes apply for exemptions more often."""
+    kh = pension.kihon
+    kp = kh["pidx"].to_numpy()
+    pools, alive = _filing_pools(people, pension)
     inc25 = pension.shotoku.filter(pl.col("nendo") == 2025).select("pidx", "gokei_shotoku")
     g = np.full(kh.height, 2_000_000)
     pos = np.searchsorted(kp, inc25["pidx"].to_numpy())
@@ -201,14 +351,26 @@ def build(
     t, ftype, krow = t[keep], ftype[keep], krow[keep]
     order = np.lexsort((rng.random(len(t)), t))
     t, ftype, krow = t[order], ftype[order], krow[order]
-    nf = len(t)
-    pidx = kp[krow]
-    kiso = kh["kiso_nenkin_no"].to_numpy()[krow]
-    pkojin = kh["kojin_no"].to_numpy()[krow]
-    ward = pdf["ward_idx"].to_numpy()[pidx]
+    return _Filers(
+        t=t,
+        ftype=ftype,
+        krow=krow,
+        pidx=kp[krow],
+        kiso=kh["kiso_nenkin_no"].to_numpy()[krow],
+        pkojin=kh["kojin_no"].to_numpy()[krow],
+        unused=np.flatnonzero(~used & alive),
+    )
 
-    # ------------------------------------------------------------ when, where, by whom
-    uk_date = work_np[t]
+
+# ---------------------------------------------------------------- when, where, by whom
+def _reception(
+    rng, people: People, staff: Staff, work: list[dt.date], t: np.ndarray, pidx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(受付 date, time, by post, office, receiving clerk's sidx) of each filing: mostly the
+    person's ward office, some at a 支所 or the head office; by post to the head office or ward."""
+    nf = len(t)
+    ward = people.df["ward_idx"].to_numpy()[pidx]
+    uk_date = np.array(work, dtype="datetime64[D]")[t]
     secs = rng.integers(int(8.75 * 3600), int(17 * 3600), nf)
     uk_time = uk_date.astype("datetime64[ms]") + (secs * 1000).astype("timedelta64[ms]")
     post = rng.random(nf) < 0.2
@@ -220,10 +382,16 @@ def build(
     sub = np.select([ward == 2, ward == 6, ward == 9], ["S01", "S02", "S03"], "")
     office = np.where((u >= 0.8) & (u < 0.9) & has_s, sub, np.where(u >= 0.9, "H00", k_office))
     office = np.where(post, np.where(rng.random(nf) < 0.6, "H00", k_office), office).astype(str)
-    staff_ids = staff.staff["staff_id"].to_numpy()
     sidx = pick_staff(staff, [max(work[k], INITIAL) for k in t], office, rng)
+    return uk_date, uk_time, post, office, sidx
 
-    # ------------------------------------------------------------ what the filing says
+
+# ---------------------------------------------------------------- what the filing says
+def _targets(
+    rng, ftype: np.ndarray, uk_date: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(taisho_date, shubetsu_after, menjo_shurui, nenkin_kbn, exemption year) as filed."""
+    nf = len(ftype)
     off_days = rng.integers(0, 31, nf)
     taisho = uk_date.copy()
     taisho = np.where(
@@ -249,9 +417,22 @@ def build(
     )
     menjo_shurui = np.array([MENJO_OF.get(x, "") for x in ftype], dtype=object)
     kbn = np.array([KBN_OF.get(x, "") for x in ftype], dtype=object)
+    return taisho, shub_after, menjo_shurui, kbn, nendo
 
-    # exemption decisions agree with the applicant's income (menjo_rules, contracts D)
-    shot = pension.shotoku
+
+def _exemption_decisions(
+    rng,
+    pension: Pension,
+    ftype: np.ndarray,
+    pidx: np.ndarray,
+    nendo: np.ndarray,
+    menjo_shurui: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(menjo_shurui applied for, shurui the income allows, JPS decision) of each filing:
+    exemption decisions agree with the applicant's income (menjo_rules,
+    docs/internal-contracts.md §D); some applicants ask for more, or less, than their income
+    allows; some claims are refused."""
+    nf = len(ftype)
     applied = menjo_shurui.copy()
     allowed = np.full(nf, "", dtype=object)
     decision = np.full(nf, "1", dtype=object)
@@ -259,7 +440,7 @@ def build(
     inc_rows = (
         {
             (r["pidx"], r["nendo"]): _income_dict(r)
-            for r in shot.filter(
+            for r in pension.shotoku.filter(
                 pl.col("pidx").is_in(pl.Series(np.unique(pidx[ex_idx])).implode())
             ).to_dicts()
         }
@@ -288,12 +469,22 @@ def build(
     decision = np.where(
         claim & (rng.random(nf) < np.where(ftype == "42", 0.25, 0.08)), "5", decision
     )
+    return menjo_shurui, allowed, decision
 
-    # ------------------------------------------------------------ lifecycle scenario
-    batch_days = cal.weekly(4, start=work[0])  # 進達 on Fridays (or the week's next working day)
-    batch_np = np.array(batch_days, dtype="datetime64[D]")
-    list_days = [d for d in cal.weekly(2)]
-    list_np = np.array(list_days, dtype="datetime64[D]")
+
+# ---------------------------------------------------------------- lifecycle scenario
+def _forwarding(
+    rng,
+    ftype: np.ndarray,
+    t: np.ndarray,
+    work_np: np.ndarray,
+    batch_np: np.ndarray,
+    pre: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(進達 batch date or NaT, life: forward / deleted / withdrawn / stuck, forwarded) of each
+    filing: a filing is ready some working days after 受付 and goes in the next weekly batch."""
+    nf = len(t)
+    n_work = len(work_np)
     lag = np.where(
         np.isin(ftype, EXEMPTION_TYPES + CLAIM_TYPES),
         rng.integers(3, 12, nf),
@@ -312,6 +503,16 @@ def build(
     life_kind = np.where((life_kind == "deleted") & (t < pre), "forward", life_kind)
     forwarded = (life_kind == "forward") & has_batch
     batch = np.where(forwarded, batch, np.datetime64("NaT"))
+    return batch, life_kind, forwarded
+
+
+def _scenarios(
+    rng, ftype: np.ndarray, forwarded: np.ndarray, batch: np.ndarray, end: dt.date
+) -> np.ndarray:
+    """What JPS will answer for each forwarded filing (SCENARIOS; '' for the others); every
+    scenario at least once when the city is small (on the earliest forwarded filings whose
+    answers can still arrive)."""
+    nf = len(ftype)
     scen = np.array(SCENARIOS)[
         np.searchsorted(np.cumsum(SCENARIO_P), rng.random(nf), side="right").clip(
             0, len(SCENARIOS) - 1
@@ -320,8 +521,6 @@ def build(
     mf_ok = np.isin(ftype, ("11", "13", "14", "31", "35"))
     scen = np.where((scen == "mismatch_field") & ~mf_ok, "mismatch_date", scen)
     scen = np.where(forwarded, scen, "")
-    # every scenario at least once when the city is small (on the earliest forwarded filings
-    # whose answers can still arrive)
     roomy = np.flatnonzero(forwarded & (batch <= np.datetime64(end) - np.timedelta64(49, "D")))
     for s_name in SCENARIOS:
         if (scen[roomy] == s_name).any() if len(roomy) else True:
@@ -331,6 +530,19 @@ def build(
             cands = cands[mf_ok[cands]]
         if len(cands):
             scen[cands[0]] = s_name
+    return scen
+
+
+def _every_lifecycle_once(
+    scen: np.ndarray,
+    life_kind: np.ndarray,
+    forwarded: np.ndarray,
+    batch: np.ndarray,
+    t: np.ndarray,
+    pre: int,
+) -> None:
+    """Every life other than forward at least once (in place): the latest plain match of the
+    activity becomes deleted, withdrawn or stuck where none is."""
     for kind in ("deleted", "withdrawn", "stuck"):
         if not (life_kind == kind).any():
             c = np.flatnonzero((life_kind == "forward") & (t >= pre) & (scen == "match"))
@@ -340,127 +552,103 @@ def build(
                 batch[c[-1]] = np.datetime64("NaT")
                 scen[c[-1]] = ""
 
-    filings = pl.DataFrame(
-        {
-            "fid": np.arange(nf),
-            "t": t,
-            "uketsuke_date": uk_date,
-            "uk_time": uk_time,
-            "post": post,
-            "office": office,
-            "sidx": sidx,
-            "staff_id": staff_ids[sidx],
-            "pidx": pidx,
-            "atena_no": pdf["atena_no"].to_numpy()[pidx],
-            "krow": krow,
-            "kiso": kiso,
-            "pkojin": pkojin,
-            "type": ftype,
-            "taisho": taisho,
-            "shubetsu_after": shub_after,
-            "menjo_shurui": menjo_shurui.astype(str),
-            "nenkin_kbn": kbn.astype(str),
-            "nendo": nendo,
-            "allowed": allowed.astype(str),
-            "decision": decision.astype(str),
-            "life": life_kind.astype(str),
-            "batch": batch,
-            "scenario": scen.astype(str),
-            "refile_of": np.full(nf, -1),
-        },
-        schema_overrides={
-            "uketsuke_date": pl.Date,
-            "taisho": pl.Date,
-            "batch": pl.Date,
-            "uk_time": pl.Datetime("ms"),
-        },
-    )
 
-    # ------------------------------------------------------------ JPS results
-    jrows: list[tuple] = []  # fid, list_date, role, kekka, taisho, shub, menjo, henrei
-    rj = stream(seed, "filings", "jps")
-    weeks = np.array([1, 2, 3, 4, 5, 6])
-    wprob = np.array([0.25, 0.3, 0.2, 0.12, 0.08, 0.05])
+# ---------------------------------------------------------------- JPS results
+#: weeks from 進達 to the first list that answers, and their probabilities
+_ANSWER_WEEKS = np.array([1, 2, 3, 4, 5, 6])
+_ANSWER_WEEKS_P = np.array([0.25, 0.3, 0.2, 0.12, 0.08, 0.05])
 
-    def next_list(d: np.datetime64) -> np.datetime64 | None:
-        k = np.searchsorted(list_np, d, side="left")
-        return list_np[k] if k < len(list_np) else None
 
+def _next_list(list_np: np.ndarray, d: np.datetime64) -> np.datetime64 | None:
+    """The first JPS list on or after d (None after the period)."""
+    k = np.searchsorted(list_np, d, side="left")
+    return list_np[k] if k < len(list_np) else None
+
+
+def _answer_rows(rj, filings: pl.DataFrame, list_np: np.ndarray) -> tuple[list[tuple], list[tuple]]:
+    """The JPS rows each forwarded filing's scenario makes: (fid, list_date, role, kekka,
+    taisho, shubetsu_after, menjo_shurui, henrei_riyu); and the returned filings that will be
+    filed again, (fid, list date of the return)."""
+    jrows: list[tuple] = []
+    refiles: list[tuple] = []
     henrei = np.array(vocab.HENREI_RIYU, dtype=object)
-    refiles = []  # (orig fid, return list date)
-    f_rows = filings.filter(pl.col("scenario") != "").to_dicts()
-    for f in f_rows:
+    for f in filings.filter(pl.col("scenario") != "").to_dicts():
         b = np.datetime64(f["batch"])
-        first_l = next_list(
-            b + np.timedelta64(int(7 * weeks[np.searchsorted(np.cumsum(wprob), rj.random())]), "D")
-        )
-        s_ = f["scenario"]
-        tai = np.datetime64(f["taisho"])
-        same = (tai, f["shubetsu_after"], f["menjo_shurui"])
-        dec = f["decision"]
-        if first_l is None or s_ == "unanswered":
+        weeks = _ANSWER_WEEKS[np.searchsorted(np.cumsum(_ANSWER_WEEKS_P), rj.random())]
+        first_l = _next_list(list_np, b + np.timedelta64(int(7 * weeks), "D"))
+        if first_l is None or f["scenario"] == "unanswered":
             continue
-        if s_ == "match":
-            jrows.append((f["fid"], first_l, "final", dec, *same, ""))
-        elif s_ == "mismatch_date":
-            off = int(rj.integers(1, 11)) * (1 if rj.random() < 0.5 else -1)
-            jrows.append(
-                (
-                    f["fid"],
-                    first_l,
-                    "final",
-                    dec,
-                    tai + np.timedelta64(off, "D"),
-                    same[1],
-                    same[2],
-                    "",
-                )
-            )
-        elif s_ == "mismatch_field":
-            sa, mj = same[1], same[2]
-            if f["type"] in ("11", "13", "14"):
-                sa = {"1": "3", "3": "1", "4": "5"}[sa]
-            else:
-                mj = "02"
-            jrows.append((f["fid"], first_l, "final", dec, tai, sa, mj, ""))
-        elif s_ == "returned":
-            jrows.append(
-                (f["fid"], first_l, "final", "2", *same, henrei[int(rj.integers(0, len(henrei)))])
-            )
-            if rj.random() < 0.6:
-                refiles.append((f["fid"], first_l))
-        elif s_ == "hold_final":
-            jrows.append((f["fid"], first_l, "hold", "3", *same, ""))
-            fin = next_list(first_l + np.timedelta64(int(rj.integers(14, 29)), "D"))
-            if fin is not None:
-                jrows.append((f["fid"], fin, "final", dec, *same, ""))
-        elif s_ == "hold_only":
-            jrows.append((f["fid"], first_l, "hold", "3", *same, ""))
-            if rj.random() < 0.4:
-                again = next_list(first_l + np.timedelta64(14, "D"))
-                if again is not None:
-                    jrows.append((f["fid"], again, "hold", "3", *same, ""))
-        elif s_ == "duplicate":
-            jrows.append((f["fid"], first_l, "final", dec, *same, ""))
-            dup = next_list(first_l + np.timedelta64(int(rj.integers(7, 22)), "D"))
-            if dup is not None:
-                jrows.append((f["fid"], dup, "dup", dec, *same, ""))
-        elif s_ == "large_shift":
-            off = large_shift_days(rj)
-            jrows.append(
-                (
-                    f["fid"],
-                    first_l,
-                    "shifted",
-                    dec,
-                    tai + np.timedelta64(off, "D"),
-                    same[1],
-                    same[2],
-                    "",
-                )
-            )
+        rows, refiled = _scenario_rows(rj, f, first_l, list_np, henrei)
+        jrows += rows
+        if refiled:
+            refiles.append((f["fid"], first_l))
+    return jrows, refiles
 
-    # returned and filed again: a new filing (new 受付番号) of the same person and type
+
+def _scenario_rows(
+    rj, f: dict, first_l: np.datetime64, list_np: np.ndarray, henrei: np.ndarray
+) -> tuple[list[tuple], bool]:
+    """The rows of one filing's scenario, its first list being first_l; and whether a returned
+    filing is filed again."""
+    s_ = f["scenario"]
+    fid = f["fid"]
+    tai = np.datetime64(f["taisho"])
+    same = (tai, f["shubetsu_after"], f["menjo_shurui"])
+    dec = f["decision"]
+    rows: list[tuple] = []
+    refiled = False
+    if s_ == "match":
+        rows.append((fid, first_l, "final", dec, *same, ""))
+    elif s_ == "mismatch_date":
+        off = int(rj.integers(1, 11)) * (1 if rj.random() < 0.5 else -1)
+        rows.append((fid, first_l, "final", dec, tai + np.timedelta64(off, "D"), *same[1:], ""))
+    elif s_ == "mismatch_field":
+        sa, mj = same[1], same[2]
+        if f["type"] in ("11", "13", "14"):
+            sa = {"1": "3", "3": "1", "4": "5"}[sa]
+        else:
+            mj = "02"
+        rows.append((fid, first_l, "final", dec, tai, sa, mj, ""))
+    elif s_ == "returned":
+        rows.append((fid, first_l, "final", "2", *same, henrei[int(rj.integers(0, len(henrei)))]))
+        refiled = rj.random() < 0.6
+    elif s_ == "hold_final":
+        rows.append((fid, first_l, "hold", "3", *same, ""))
+        fin = _next_list(list_np, first_l + np.timedelta64(int(rj.integers(14, 29)), "D"))
+        if fin is not None:
+            rows.append((fid, fin, "final", dec, *same, ""))
+    elif s_ == "hold_only":
+        rows.append((fid, first_l, "hold", "3", *same, ""))
+        if rj.random() < 0.4:
+            again = _next_list(list_np, first_l + np.timedelta64(14, "D"))
+            if again is not None:
+                rows.append((fid, again, "hold", "3", *same, ""))
+    elif s_ == "duplicate":
+        rows.append((fid, first_l, "final", dec, *same, ""))
+        dup = _next_list(list_np, first_l + np.timedelta64(int(rj.integers(7, 22)), "D"))
+        if dup is not None:
+            rows.append((fid, dup, "dup", dec, *same, ""))
+    elif s_ == "large_shift":
+        off = large_shift_days(rj)
+        rows.append((fid, first_l, "shifted", dec, tai + np.timedelta64(off, "D"), *same[1:], ""))
+    return rows, refiled
+
+
+def _refile_returned(
+    rj,
+    filings: pl.DataFrame,
+    refiles: list[tuple],
+    jrows: list[tuple],
+    staff: Staff,
+    work: list[dt.date],
+    batch_np: np.ndarray,
+    list_np: np.ndarray,
+) -> pl.DataFrame:
+    """Returned and filed again: a new filing (new 受付番号) of the same person and type, its
+    answer appended to jrows; received by someone at that office on that day."""
+    work_np = np.array(work, dtype="datetime64[D]")
+    n_work = len(work)
+    nf = filings.height
     new_rows = []
     for orig, ret_list in refiles:
         f = filings.row(orig, named=True)
@@ -489,34 +677,24 @@ def build(
         )
         new_rows.append(new)
         if bb is not None:
-            fl = next_list(bb + np.timedelta64(int(7 * rj.integers(1, 5)), "D"))
+            fl = _next_list(list_np, bb + np.timedelta64(int(7 * rj.integers(1, 5)), "D"))
             if fl is not None:
-                jrows.append(
-                    (
-                        new["fid"],
-                        fl,
-                        "final",
-                        new["decision"],
-                        np.datetime64(new["taisho"]),
-                        new["shubetsu_after"],
-                        new["menjo_shurui"],
-                        "",
-                    )
-                )
-    if new_rows:
-        filings = pl.concat([filings, pl.DataFrame(new_rows, schema=filings.schema)])
-    nf = filings.height
+                tai = np.datetime64(new["taisho"])
+                same = (tai, new["shubetsu_after"], new["menjo_shurui"])
+                jrows.append((new["fid"], fl, "final", new["decision"], *same, ""))
+    if not new_rows:
+        return filings
+    filings = pl.concat([filings, pl.DataFrame(new_rows, schema=filings.schema)])
+    staff_ids = staff.staff["staff_id"].to_numpy()
+    re = filings.filter(pl.col("refile_of") >= 0)
+    got = pick_staff(staff, re["uketsuke_date"].to_list(), re["office"].to_numpy(), rj)
+    sid_arr = filings["sidx"].to_numpy().copy()
+    sid_arr[re["fid"].to_numpy()] = got
+    return filings.with_columns(sidx=pl.Series(sid_arr), staff_id=pl.Series(staff_ids[sid_arr]))
 
-    # the receiving clerk of a refiled filing: someone at that office on that day
-    if new_rows:
-        re = filings.filter(pl.col("refile_of") >= 0)
-        got = pick_staff(staff, re["uketsuke_date"].to_list(), re["office"].to_numpy(), rj)
-        sid_arr = filings["sidx"].to_numpy().copy()
-        sid_arr[re["fid"].to_numpy()] = got
-        filings = filings.with_columns(
-            sidx=pl.Series(sid_arr), staff_id=pl.Series(staff_ids[sid_arr])
-        )
 
+def _jps_frame(jrows: list[tuple], filings: pl.DataFrame) -> pl.DataFrame:
+    """The answer rows as a frame, with the person and type of their filing."""
     cols = list(zip(*jrows, strict=True)) if jrows else [[]] * 8
     jps = pl.DataFrame(
         {
@@ -531,16 +709,29 @@ def build(
         },
         schema_overrides={"list_date": pl.Date, "taisho": pl.Date},
     )
-    jps = jps.join(
+    return jps.join(
         filings.select("fid", "pidx", "krow", "kiso", "type"),
         on="fid",
         how="left",
         maintain_order="left",
     )
 
-    # unmatched results: persons and types without any filing, or a target date far away
-    n_un = max(2, int(jps.height * 0.03)) if len(list_days) else 0
-    unused = np.flatnonzero(~used & alive)
+
+def _unmatched_results(
+    rj,
+    jps: pl.DataFrame,
+    filings: pl.DataFrame,
+    pension: Pension,
+    unused: np.ndarray,
+    list_np: np.ndarray,
+    end: dt.date,
+) -> pl.DataFrame:
+    """jps plus the unmatched results: persons and types without any filing, or a target date
+    far away; rows listed after the period are dropped."""
+    kh = pension.kihon
+    kp = kh["pidx"].to_numpy()
+    henrei = np.array(vocab.HENREI_RIYU, dtype=object)
+    n_un = max(2, int(jps.height * 0.03)) if len(list_np) else 0
     un_k = unused[rj.permutation(len(unused))[:n_un]]
     un_list = list_np[rj.integers(0, len(list_np), len(un_k))] if len(list_np) else list_np
     un_type = np.array(["11", "12", "13", "31", "32", "41"])[rj.integers(0, 6, len(un_k))]
@@ -567,8 +758,23 @@ def build(
         .select(jps.columns)
         .cast(jps.schema)
     )
-    # far variant: the person of a forwarded filing that has its final row by exact date or
-    # within the window (so it is not open, section F step 6), same type, a date a year away
+    far = _far_unmatched(rj, jps, filings, list_np, end, n_un)
+    if far is not None:
+        un = pl.concat([un, far])
+    return pl.concat([jps, un]).filter(pl.col("list_date") <= end)
+
+
+def _far_unmatched(
+    rj,
+    jps: pl.DataFrame,
+    filings: pl.DataFrame,
+    list_np: np.ndarray,
+    end: dt.date,
+    n_un: int,
+) -> pl.DataFrame | None:
+    """The far variant: the person of a forwarded filing that has its final row by exact date or
+    within the window (so it is not open, docs/internal-contracts.md §F step 6), same type, a
+    date a year away."""
     answered = jps.filter((pl.col("role") == "final") & (pl.col("list_date") <= end))["fid"]
     refiled = filings.filter(pl.col("refile_of") >= 0)
     fwd = filings.filter(
@@ -578,34 +784,39 @@ def build(
         & ~pl.col("fid").is_in(refiled["fid"].implode())
         & ~pl.col("fid").is_in(refiled["refile_of"].implode())
     )
-    if fwd.height and len(list_np):
-        far = fwd.sample(n=min(fwd.height, max(1, n_un // 3)), seed=int(rj.integers(0, 2**31)))
-        fl = list_np[rj.integers(0, len(list_np), far.height)]
-        far_df = far.select(
-            pl.lit(-1, pl.Int64).alias("fid"),
-            pl.Series("list_date", fl).cast(pl.Date),
-            pl.lit("unmatched").alias("role"),
-            pl.lit("1").alias("kekka"),
-            (pl.col("taisho") - pl.duration(days=365)).alias("taisho"),
-            "shubetsu_after",
-            "menjo_shurui",
-            pl.lit("").alias("henrei_riyu"),
-            "pidx",
-            "krow",
-            "kiso",
-            "type",
-        )
-        un = pl.concat([un, far_df])
-    jps = pl.concat([jps, un]).filter(pl.col("list_date") <= end)
+    if not (fwd.height and len(list_np)):
+        return None
+    far = fwd.sample(n=min(fwd.height, max(1, n_un // 3)), seed=int(rj.integers(0, 2**31)))
+    fl = list_np[rj.integers(0, len(list_np), far.height)]
+    return far.select(
+        pl.lit(-1, pl.Int64).alias("fid"),
+        pl.Series("list_date", fl).cast(pl.Date),
+        pl.lit("unmatched").alias("role"),
+        pl.lit("1").alias("kekka"),
+        (pl.col("taisho") - pl.duration(days=365)).alias("taisho"),
+        "shubetsu_after",
+        "menjo_shurui",
+        pl.lit("").alias("henrei_riyu"),
+        "pidx",
+        "krow",
+        "kiso",
+        "type",
+    )
 
-    # ------------------------------------------------------------ 受付番号
+
+# ---------------------------------------------------------------- 受付番号
+def _uketsuke_numbers(filings: pl.DataFrame) -> pl.DataFrame:
+    """受付番号: the 受付 date and the filing's position in that day's receipts."""
     filings = filings.sort("uketsuke_date", "uk_time", "fid")
-    filings = filings.with_columns(
+    return filings.with_columns(
         uketsuke_no=pl.col("uketsuke_date").dt.strftime("%Y%m%d")
         + (pl.int_range(pl.len()).over("uketsuke_date") + 1).cast(pl.String).str.zfill(4)
     ).sort("fid")
 
-    # ------------------------------------------------------------ exemption disagreements
+
+# ---------------------------------------------------------------- exemption disagreements
+def _flip_exemption_decisions(rj, jps: pl.DataFrame) -> pl.DataFrame:
+    """About 5% of exemption filings get a JPS decision that disagrees with the income."""
     dec_final = jps.filter(
         pl.col("role").is_in(["final", "dup"]) & pl.col("type").is_in(["32", "33", "34"])
     )
@@ -613,83 +824,55 @@ def build(
     n_flip = max(2, int(len(cand_f) * 0.05)) if len(cand_f) else 0
     flip = set(rj.permutation(cand_f)[:n_flip].tolist())
     flip_to = {"4": "5", "5": "4", "6": "4"}
-    jps = jps.with_columns(
+    return jps.with_columns(
         kekka=pl.when(pl.col("fid").is_in(list(flip)) & pl.col("role").is_in(["final", "dup"]))
         .then(pl.col("kekka").replace(flip_to))
         .otherwise(pl.col("kekka"))
     )
 
-    # ------------------------------------------------------------ list ids and row numbers
+
+# ---------------------------------------------------------------- list ids and row numbers
+def _list_positions(rj, jps: pl.DataFrame) -> pl.DataFrame:
+    """list_id of each row's list, its row_no there (by type, then at random) and a row id."""
     jps = jps.with_columns(
         list_id=pl.lit("JPS") + pl.col("list_date").dt.strftime("%Y%m%d"),
         _r=pl.Series(rj.random(jps.height)),
     ).sort("list_date", "type", "_r")
     jps = jps.with_columns(row_no=pl.int_range(1, pl.len() + 1).over("list_id")).drop("_r")
-    jps = jps.with_row_index("rid")
+    return jps.with_row_index("rid")
 
-    # ------------------------------------------------------------ bad input victims
+
+# ---------------------------------------------------------------- bad input victims
+def _bad_input_victims(
+    seed: int, filings: pl.DataFrame, jps: pl.DataFrame
+) -> tuple[dict[int, tuple[str, str, str]], dict[int, tuple[str, str, str]]]:
+    """The filings (by fid) and JPS rows (by rid) damaged by bad input: (column, bad value,
+    expected reject reason)."""
     victims_f: dict[int, tuple[str, str, str]] = {}
     victims_r: dict[int, tuple[str, str, str]] = {}
-    if bad_input:
-        rb = stream(seed, "bad", "filings")
-        simple = _simple_matched(filings, jps)
-        pickf = rb.permutation(simple)
-        specs_f = [
-            ("office_code", "K99", "unknown_code"),
-            ("todokede_shubetsu", "99", "unknown_code"),
-            ("uketsuke_date", "4310501", "invalid_era_date"),
-            ("kojin_no", "bad_check", "invalid_kojin_no"),
-        ]
-        for spec, fid in zip(specs_f, pickf, strict=False):
-            victims_f[int(fid)] = spec
-        rest = [int(x) for x in pickf[len(victims_f) :]]
-        fin_of = jps.filter(pl.col("role") == "final").select("fid", "rid")
-        fin_map = dict(zip(fin_of["fid"].to_list(), fin_of["rid"].to_list(), strict=True))
-        if rest:
-            victims_r[int(fin_map[rest[0]])] = ("kekka", "9", "unknown_code")
-        unm = jps.filter(pl.col("role") == "unmatched")["rid"].to_list()
-        if unm:
-            victims_r[int(unm[0])] = ("kiso_nenkin_no", "12345678", "invalid_kiso_nenkin_no")
-        dups = jps.filter(pl.col("role") == "dup")["rid"].to_list()
-        if dups:
-            victims_r[int(dups[0])] = ("taisho_date", "3640108", "invalid_era_date")
-    filings = filings.with_columns(
-        damaged=pl.col("fid").is_in(list(victims_f)),
-    )
-    jps = jps.with_columns(damaged=pl.col("rid").is_in(list(victims_r)))
-
-    # ------------------------------------------------------------ truth
-    recon = _truth(filings, jps)
-    checks = _exemption_truth(filings, jps, recon)
-
-    # ------------------------------------------------------------ extract rows
-    todokede_rows = _todokede_versions(seed, filings, cal, victims_f)
-    jps_text = _jps_text(seed, jps, pension, people, victims_r)
-    change_rows, entries = _pension_changes(seed, filings, jps, pension, cal, recon)
-    teikyo, batches = _teikyo(seed, filings, pension, staff, cal)
-    reviews = filings.filter(pl.col("life") != "deleted").select(
-        day=pl.col("uketsuke_date"),
-        office="office",
-        pidx="pidx",
-        type="type",
-    )
-    if progress:
-        progress(
-            f"generate: {filings.height} filings, {jps.height} JPS result rows in "
-            f"{jps['list_id'].n_unique()} lists, reconciliation truth {recon.height} rows"
-        )
-    return Filings(
-        filings=filings,
-        todokede_rows=todokede_rows,
-        jps=jps_text,
-        reconciliation=recon,
-        exemption_checks=checks,
-        change_rows=change_rows,
-        teikyo=teikyo,
-        entries=entries,
-        batches=batches,
-        reviews=reviews,
-    )
+    rb = stream(seed, "bad", "filings")
+    simple = _simple_matched(filings, jps)
+    pickf = rb.permutation(simple)
+    specs_f = [
+        ("office_code", "K99", "unknown_code"),
+        ("todokede_shubetsu", "99", "unknown_code"),
+        ("uketsuke_date", "4310501", "invalid_era_date"),
+        ("kojin_no", "bad_check", "invalid_kojin_no"),
+    ]
+    for spec, fid in zip(specs_f, pickf, strict=False):
+        victims_f[int(fid)] = spec
+    rest = [int(x) for x in pickf[len(victims_f) :]]
+    fin_of = jps.filter(pl.col("role") == "final").select("fid", "rid")
+    fin_map = dict(zip(fin_of["fid"].to_list(), fin_of["rid"].to_list(), strict=True))
+    if rest:
+        victims_r[int(fin_map[rest[0]])] = ("kekka", "9", "unknown_code")
+    unm = jps.filter(pl.col("role") == "unmatched")["rid"].to_list()
+    if unm:
+        victims_r[int(unm[0])] = ("kiso_nenkin_no", "12345678", "invalid_kiso_nenkin_no")
+    dups = jps.filter(pl.col("role") == "dup")["rid"].to_list()
+    if dups:
+        victims_r[int(dups[0])] = ("taisho_date", "3640108", "invalid_era_date")
+    return victims_f, victims_r
 
 
 def pick_staff(
@@ -734,7 +917,7 @@ def large_shift_days(rng) -> int:
 def _simple_matched(filings: pl.DataFrame, jps: pl.DataFrame) -> np.ndarray:
     """Filings whose only result row is one final matching row (safe victims for bad input).
     Not the filings a far unmatched row aims at: without their final row they would be open and
-    take it (section F step 6)."""
+    take it (docs/internal-contracts.md §F step 6)."""
     per = (
         jps.filter(pl.col("fid") >= 0)
         .group_by("fid")
@@ -756,9 +939,9 @@ def _simple_matched(filings: pl.DataFrame, jps: pl.DataFrame) -> np.ndarray:
 
 
 def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
-    """fct_reconciliation by construction (contracts.md F), after bad-input damage: the key
-    columns and taisho_date_shift_days (JPS target date − the filing's, for matched and
-    mismatched filings)."""
+    """fct_reconciliation by construction (docs/internal-contracts.md §F), after bad-input
+    damage: the key columns and taisho_date_shift_days (JPS target date − the filing's, for
+    matched and mismatched filings)."""
     live = jps.filter(~pl.col("damaged"))
     damaged_f = set(filings.filter(pl.col("damaged"))["fid"].to_list())
     out: list[tuple] = []
@@ -790,7 +973,7 @@ def _truth(filings: pl.DataFrame, jps: pl.DataFrame) -> pl.DataFrame:
                 status = "mismatched" if diff else "matched"
                 out.append((uk, r0["list_id"], r0["row_no"], status, fields, shift))
             # a further final row names the filing that already has its result (published
-            # contract §3: uketsuke_no is null only for an unmatched result)
+            # docs/published-contract.md §3.2: uketsuke_no is null only for an unmatched result)
             for r in finals[1:]:
                 out.append((uk, r["list_id"], r["row_no"], "duplicate_result", None, None))
         elif holds:
@@ -883,60 +1066,8 @@ def _todokede_versions(
     f = filings.sort("fid")
     n = f.height
     u = r.random((n, 6))
-    post = f["post"].to_numpy()
     pk = f["pkojin"].to_numpy().astype(str)
-    has_k = pk != ""
-    kojin_on = has_k & (u[:, 0] < np.where(post, 0.9, 0.7))
-    no_kiso = post & kojin_on & (u[:, 1] < 0.35)
-    fw = ~post & (u[:, 2] < 0.04)  # hand-keyed with full-width digits
-    hy = ~fw & ~no_kiso & (u[:, 3] < 0.03)
-    base = f.select(
-        "uketsuke_no",
-        pl.Series("uketsuke_date", era(f["uketsuke_date"].to_numpy())),
-        pl.col("office").alias("office_code"),
-        "staff_id",
-        pl.col("type").alias("todokede_shubetsu"),
-        "atena_no",
-        pl.when(pl.Series(kojin_on)).then(pl.col("pkojin")).otherwise(pl.lit("")).alias("kojin_no"),
-        pl.when(pl.Series(no_kiso))
-        .then(pl.lit(""))
-        .otherwise(pl.col("kiso"))
-        .alias("kiso_nenkin_no"),
-        pl.Series("taisho_date", era(f["taisho"].to_numpy())),
-        "shubetsu_after",
-        "menjo_shurui",
-        "nenkin_kbn",
-        pl.lit("").alias("shintatsu_date"),
-        pl.lit("").alias("shintatsu_batch"),
-        pl.lit("0").alias("torisage"),
-    )
-    fws, hys = pl.Series(fw), pl.Series(hy)
-    base = base.with_columns(
-        kojin_no=pl.when(fws).then(_fullwidth(pl.col("kojin_no"))).otherwise(pl.col("kojin_no")),
-        kiso_nenkin_no=pl.when(fws)
-        .then(_fullwidth(_hyphen(pl.col("kiso_nenkin_no"))))
-        .when(hys)
-        .then(_hyphen(pl.col("kiso_nenkin_no")))
-        .otherwise(pl.col("kiso_nenkin_no")),
-        taisho_date=pl.when(fws)
-        .then(_fullwidth(pl.col("taisho_date")))
-        .otherwise(pl.col("taisho_date")),
-        _bad_code=pl.lit(""),
-        _bad_column=pl.lit(""),
-        _bad_note=pl.lit(""),
-    )
-    fid = f["fid"].to_numpy()
-    for v_fid, (col, val, code) in victims.items():
-        k = int(np.flatnonzero(fid == v_fid)[0])
-        if val == "bad_check":
-            val = _bad_kojin(pk[k] or "123456789012")
-        for c, v in (
-            (col, val),
-            ("_bad_code", code),
-            ("_bad_column", col),
-            ("_bad_note", f"injected: {col} = {val}"),
-        ):
-            base = base.with_columns(base[c].clone().scatter(k, v))
+    base = _inject_bad_values(_todokede_base(f, u, pk), f["fid"].to_numpy(), pk, victims)
     uk = f["uk_time"].to_numpy().astype("datetime64[ms]")
     t = f["t"].to_numpy()
     life = f["life"].to_numpy().astype(str)
@@ -999,6 +1130,73 @@ def _todokede_versions(
     return pl.concat(parts, how="vertical_relaxed")
 
 
+def _todokede_base(f: pl.DataFrame, u: np.ndarray, pk: np.ndarray) -> pl.DataFrame:
+    """The todokede columns of each filing as received: 個人番号 given on most, 基礎年金番号
+    missing on some posted ones, hand-keyed full-width digits or a hyphenated 基礎年金番号 on a
+    few; u holds per-filing uniform draws (columns 0-3 used here)."""
+    post = f["post"].to_numpy()
+    has_k = pk != ""
+    kojin_on = has_k & (u[:, 0] < np.where(post, 0.9, 0.7))
+    no_kiso = post & kojin_on & (u[:, 1] < 0.35)
+    fw = ~post & (u[:, 2] < 0.04)  # hand-keyed with full-width digits
+    hy = ~fw & ~no_kiso & (u[:, 3] < 0.03)
+    base = f.select(
+        "uketsuke_no",
+        pl.Series("uketsuke_date", era(f["uketsuke_date"].to_numpy())),
+        pl.col("office").alias("office_code"),
+        "staff_id",
+        pl.col("type").alias("todokede_shubetsu"),
+        "atena_no",
+        pl.when(pl.Series(kojin_on)).then(pl.col("pkojin")).otherwise(pl.lit("")).alias("kojin_no"),
+        pl.when(pl.Series(no_kiso))
+        .then(pl.lit(""))
+        .otherwise(pl.col("kiso"))
+        .alias("kiso_nenkin_no"),
+        pl.Series("taisho_date", era(f["taisho"].to_numpy())),
+        "shubetsu_after",
+        "menjo_shurui",
+        "nenkin_kbn",
+        pl.lit("").alias("shintatsu_date"),
+        pl.lit("").alias("shintatsu_batch"),
+        pl.lit("0").alias("torisage"),
+    )
+    fws, hys = pl.Series(fw), pl.Series(hy)
+    base = base.with_columns(
+        kojin_no=pl.when(fws).then(_fullwidth(pl.col("kojin_no"))).otherwise(pl.col("kojin_no")),
+        kiso_nenkin_no=pl.when(fws)
+        .then(_fullwidth(_hyphen(pl.col("kiso_nenkin_no"))))
+        .when(hys)
+        .then(_hyphen(pl.col("kiso_nenkin_no")))
+        .otherwise(pl.col("kiso_nenkin_no")),
+        taisho_date=pl.when(fws)
+        .then(_fullwidth(pl.col("taisho_date")))
+        .otherwise(pl.col("taisho_date")),
+        _bad_code=pl.lit(""),
+        _bad_column=pl.lit(""),
+        _bad_note=pl.lit(""),
+    )
+    return base
+
+
+def _inject_bad_values(
+    base: pl.DataFrame, fid: np.ndarray, pk: np.ndarray, victims: dict
+) -> pl.DataFrame:
+    """The bad-input victims' damaged value (an invalid 個人番号 from the filing's own) with the
+    marks of what was injected."""
+    for v_fid, (col, val, code) in victims.items():
+        k = int(np.flatnonzero(fid == v_fid)[0])
+        if val == "bad_check":
+            val = _bad_kojin(pk[k] or "123456789012")
+        for c, v in (
+            (col, val),
+            ("_bad_code", code),
+            ("_bad_column", col),
+            ("_bad_note", f"injected: {col} = {val}"),
+        ):
+            base = base.with_columns(base[c].clone().scatter(k, v))
+    return base
+
+
 def _jps_text(
     seed: int, jps: pl.DataFrame, pension: Pension, people: People, victims: dict
 ) -> pl.DataFrame:
@@ -1057,17 +1255,61 @@ def _jps_text(
 def _pension_changes(seed, filings, jps, pension: Pension, cal: Calendar, recon):
     """Rows the period's filings cause in menjo / saitei / shikaku / fuka, and the JPS result
     entry events (when staff key the results in)."""
-    r = stream(seed, "filings", "changes")
-    from functools import cache
-
-    from ..formats import date_to_era
-
-    @cache
-    def era_or_empty(d):
-        return "" if d is None else date_to_era(d)
-
+    entries, entry_of, final_kekka = _result_entries(stream(seed, "filings", "changes"), jps, cal)
+    shk = pension.shikaku
+    open_period = {
+        (row["pidx"]): row for row in shk.filter(pl.col("soshitsu_date").is_null()).to_dicts()
+    }
+    max_seq = dict(
+        zip(
+            *shk.group_by("pidx").agg(pl.col("seq").max()).to_dict(as_series=False).values(),
+            strict=True,
+        )
+    )
+    fuka_open = {
+        row["pidx"]: row for row in pension.fuka.filter(pl.col("dattai_date").is_null()).to_dicts()
+    }
     menjo, saitei, shikaku, fuka = [], [], [], []
-    # entry of each delivered JPS row: list day + 0..2 working days, by the 本庁 (H00)
+    menjo_seen: set = set()
+    relevant = filings.filter(
+        pl.col("type").is_in(list(EXEMPTION_TYPES + CLAIM_TYPES))
+        | pl.col("fid").is_in(list(entry_of))
+    ).sort("fid")
+    for f in relevant.to_dicts():
+        ty = f["type"]
+        decided = final_kekka.get(f["fid"])
+        if ty in EXEMPTION_TYPES:
+            menjo += _menjo_changes(f, entry_of.get(f["fid"]), decided, menjo_seen)
+        if ty in CLAIM_TYPES:
+            saitei += _saitei_changes(f)
+        if f["fid"] in entry_of and decided == "1":
+            te = entry_of[f["fid"]] + dt.timedelta(seconds=20)
+            shikaku += _shikaku_changes(f, te, open_period, max_seq)
+            fuka += _fuka_changes(f, te, fuka_open)
+    changes = {
+        "menjo": _change_frame(menjo, "menjo"),
+        "saitei": _change_frame(saitei, "saitei"),
+        "shikaku": _change_frame(shikaku, "shikaku"),
+        "fuka": _change_frame(fuka, "fuka"),
+    }
+    return changes, entries
+
+
+#: a change row: (extract columns as text, changed_at, change_type)
+_Change = tuple[dict, dt.datetime, str]
+
+
+@cache
+def _era_or_empty(d: dt.date | None) -> str:
+    return "" if d is None else date_to_era(d)
+
+
+def _result_entries(
+    r, jps: pl.DataFrame, cal: Calendar
+) -> tuple[pl.DataFrame, dict[int, dt.datetime], dict[int, str]]:
+    """(entry events: day, time, pidx, list_id, row_no; entry time and kekka of each filing's
+    first final row): each delivered JPS row is keyed in by the 本庁 (H00) on its list day or up
+    to two working days later."""
     act = np.array(cal.activity, dtype="datetime64[D]")
     live = jps.filter(~pl.col("damaged")).sort("list_date", "row_no")
     ld = live["list_date"].to_numpy().astype("datetime64[D]")
@@ -1087,212 +1329,158 @@ def _pension_changes(seed, filings, jps, pension: Pension, cal: Calendar, recon)
     final_kekka = dict(
         zip(first_final["fid"].to_list(), first_final["kekka"].to_list(), strict=True)
     )
-    entries_df = ent.select("day", "time", "pidx", "list_id", "row_no")
-    shk = pension.shikaku
-    open_period = {
-        (row["pidx"]): row for row in shk.filter(pl.col("soshitsu_date").is_null()).to_dicts()
+    return ent.select("day", "time", "pidx", "list_id", "row_no"), entry_of, final_kekka
+
+
+def _menjo_changes(
+    f: dict, entered: dt.datetime | None, decided: str | None, menjo_seen: set
+) -> list[_Change]:
+    """An exemption filing's menjo rows: 審査中 on receipt (deleted with the filing), and the
+    decision once its final JPS row is keyed in (entered, with kekka decided)."""
+    ty, t0 = f["type"], f["uk_time"]
+    key = (f["kiso"], f["nendo"], f["menjo_shurui"])
+    kto = None
+    if ty in ("32", "33", "34"):
+        kto = dt.date(f["nendo"] + 1, 6, 30)
+    elif ty == "35":
+        kto = f["taisho"] + dt.timedelta(days=120)
+    rec = {
+        "kiso_nenkin_no": f["kiso"],
+        "kojin_no": f["pkojin"],
+        "nendo": str(f["nendo"]),
+        "menjo_shurui": f["menjo_shurui"],
+        "shinsei_date": _era_or_empty(f["uketsuke_date"]),
+        "kikan_from": _era_or_empty(f["taisho"]),
+        "kikan_to": _era_or_empty(kto),
+        "kekka": "3",
+        "kekka_date": "",
+        "shuryo_date": "",
+        "homen_shometsu_date": "",
+        "sofu_date": "",
+        "gakko_code": str(11000 + f["pidx"] % 900) if ty == "33" else "",
     }
-    max_seq = dict(
-        zip(
-            *shk.group_by("pidx").agg(pl.col("seq").max()).to_dict(as_series=False).values(),
-            strict=True,
-        )
+    ct = "U" if key in menjo_seen else "I"
+    menjo_seen.add(key)
+    out: list[_Change] = [(rec, t0 + dt.timedelta(seconds=40), ct)]
+    if f["life"] == "deleted":
+        out.append((rec, t0 + dt.timedelta(hours=1), "D"))
+        menjo_seen.discard(key)
+    elif entered is not None and decided in ("1", "4", "5", "6"):
+        kk = {"1": "1", "4": "1", "5": "2", "6": "4"}[decided]
+        decision = {
+            **rec,
+            "kekka": kk,
+            "kekka_date": _era_or_empty(entered.date()),
+            "sofu_date": _era_or_empty(entered.date() + dt.timedelta(days=7)),
+        }
+        out.append((decision, entered + dt.timedelta(seconds=30), "U"))
+    return out
+
+
+def _saitei_changes(f: dict) -> list[_Change]:
+    """A claim's saitei row on receipt (deleted with the filing)."""
+    t0 = f["uk_time"]
+    rec = {
+        "uketsuke_no": f["uketsuke_no"],
+        "nenkin_kbn": f["nenkin_kbn"],
+        "atena_no": f["atena_no"],
+        "kojin_no": f["pkojin"],
+        "kiso_nenkin_no": f["kiso"],
+        "shosho_no": "",
+        "nenkin_code": NENKIN_CODE[f["nenkin_kbn"]],
+        "seikyu_date": _era_or_empty(f["taisho"]),
+        "shindansho": vocab.SHINDANSHO_TEXTS[f["pidx"] % len(vocab.SHINDANSHO_TEXTS)]
+        if f["type"] == "42"
+        else "",
+        "seikyusha_atena_no": f["atena_no"],
+        "_pidx": f["pidx"],
+    }
+    out: list[_Change] = [(rec, t0 + dt.timedelta(seconds=45), "I")]
+    if f["life"] == "deleted":
+        out.append((rec, t0 + dt.timedelta(hours=1), "D"))
+    return out
+
+
+def _shikaku_changes(f: dict, te: dt.datetime, open_period: dict, max_seq: dict) -> list[_Change]:
+    """The 資格 rows of a processed (処理済) filing, keyed in at te: a new period (取得,
+    任意加入), the open period closed (喪失, 種別変更, 任意脱退) and, for 種別変更, the next one."""
+    ty, p = f["type"], f["pidx"]
+    op = open_period.get(p)
+    seq = max_seq.get(p, 0)
+    base = {
+        "kiso_nenkin_no": f["kiso"],
+        "kojin_no": f["pkojin"],
+        "shutoku_riyu": "",
+        "soshitsu_riyu": "",
+    }
+    opened = {
+        **base,
+        "seq": str(seq + 1),
+        "shutoku_date": _era_or_empty(f["taisho"]),
+        "soshitsu_date": "",
+        "soshitsu_jiyu": "",
+    }
+    if ty in ("11", "14"):
+        jiyu = "厚生年金喪失" if ty == "11" else "任意加入"
+        return [({**opened, "shubetsu": f["shubetsu_after"] or "1", "shutoku_jiyu": jiyu}, te, "I")]
+    if ty not in ("12", "13", "15") or op is None:
+        return []
+    closed = {
+        **base,
+        "seq": str(op["seq"]),
+        "shubetsu": op["shubetsu"],
+        "shutoku_date": _era_or_empty(op["shutoku_date"]),
+        "shutoku_jiyu": op["shutoku_jiyu"],
+        "soshitsu_date": _era_or_empty(f["taisho"]),
+        "soshitsu_jiyu": {"12": "厚生年金加入", "13": "種別変更", "15": "任意脱退"}[ty],
+    }
+    out: list[_Change] = [(closed, te, "U")]
+    if ty == "13":
+        nxt = {**opened, "shubetsu": f["shubetsu_after"], "shutoku_jiyu": "種別変更"}
+        out.append((nxt, te + dt.timedelta(seconds=1), "I"))
+    return out
+
+
+def _fuka_changes(f: dict, te: dt.datetime, fuka_open: dict) -> list[_Change]:
+    """The 付加 row of a processed 付加 filing, keyed in at te: 加入 (21) or 辞退 (22)."""
+    ty, p = f["type"], f["pidx"]
+    if ty == "21":
+        rec = {"kanyu_date": _era_or_empty(f["taisho"]), "dattai_date": ""}
+    elif ty == "22" and p in fuka_open:
+        rec = {
+            "kanyu_date": _era_or_empty(fuka_open[p]["kanyu_date"]),
+            "dattai_date": _era_or_empty(f["taisho"]),
+        }
+    else:
+        return []
+    ct = "I" if ty == "21" else "U"
+    return [({"kiso_nenkin_no": f["kiso"], "kojin_no": f["pkojin"], **rec}, te, ct)]
+
+
+def _change_frame(items: list[_Change], extract: str) -> pl.DataFrame:
+    """Change rows of an extract: its columns as text (missing ones empty), _changed_at, _ct,
+    _pidx (-1 where unknown)."""
+    cols = [c for c in EXTRACTS[extract].columns if c not in ("change_type", "changed_at")]
+    schema = {
+        **{c: pl.String for c in cols},
+        "_changed_at": pl.Datetime("ms"),
+        "_ct": pl.String,
+        "_pidx": pl.Int64,
+    }
+    if not items:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(
+        [
+            {
+                **{c: rec.get(c, "") for c in cols},
+                "_changed_at": ts,
+                "_ct": ct,
+                "_pidx": rec.get("_pidx", -1),
+            }
+            for rec, ts, ct in items
+        ],
+        schema=schema,
     )
-    fuka_open = {
-        row["pidx"]: row for row in pension.fuka.filter(pl.col("dattai_date").is_null()).to_dicts()
-    }
-    menjo_seen: set = set()
-    relevant = filings.filter(
-        pl.col("type").is_in(list(EXEMPTION_TYPES + CLAIM_TYPES))
-        | pl.col("fid").is_in(list(entry_of))
-    ).sort("fid")
-    for f in relevant.to_dicts():
-        ty = f["type"]
-        t0 = f["uk_time"]
-        kj = f["pkojin"]
-        if ty in EXEMPTION_TYPES:
-            key = (f["kiso"], f["nendo"], f["menjo_shurui"])
-            kto = None
-            if ty in ("32", "33", "34"):
-                kto = dt.date(f["nendo"] + 1, 6, 30)
-            elif ty == "35":
-                kto = f["taisho"] + dt.timedelta(days=120)
-            rec = {
-                "kiso_nenkin_no": f["kiso"],
-                "kojin_no": kj,
-                "nendo": str(f["nendo"]),
-                "menjo_shurui": f["menjo_shurui"],
-                "shinsei_date": era_or_empty(f["uketsuke_date"]),
-                "kikan_from": era_or_empty(f["taisho"]),
-                "kikan_to": era_or_empty(kto),
-                "kekka": "3",
-                "kekka_date": "",
-                "shuryo_date": "",
-                "homen_shometsu_date": "",
-                "sofu_date": "",
-                "gakko_code": str(11000 + f["pidx"] % 900) if ty == "33" else "",
-            }
-            ct = "U" if key in menjo_seen else "I"
-            menjo_seen.add(key)
-            menjo.append((rec, t0 + dt.timedelta(seconds=40), ct))
-            if f["life"] == "deleted":
-                menjo.append((rec, t0 + dt.timedelta(hours=1), "D"))
-                menjo_seen.discard(key)
-            elif f["fid"] in entry_of and final_kekka.get(f["fid"]) in ("1", "4", "5", "6"):
-                te = entry_of[f["fid"]]
-                kk = {"1": "1", "4": "1", "5": "2", "6": "4"}[final_kekka[f["fid"]]]
-                menjo.append(
-                    (
-                        {
-                            **rec,
-                            "kekka": kk,
-                            "kekka_date": era_or_empty(te.date()),
-                            "sofu_date": era_or_empty(te.date() + dt.timedelta(days=7)),
-                        },
-                        te + dt.timedelta(seconds=30),
-                        "U",
-                    )
-                )
-        if ty in CLAIM_TYPES:
-            rec = {
-                "uketsuke_no": f["uketsuke_no"],
-                "nenkin_kbn": f["nenkin_kbn"],
-                "atena_no": f["atena_no"],
-                "kojin_no": kj,
-                "kiso_nenkin_no": f["kiso"],
-                "shosho_no": "",
-                "nenkin_code": NENKIN_CODE[f["nenkin_kbn"]],
-                "seikyu_date": era_or_empty(f["taisho"]),
-                "shindansho": vocab.SHINDANSHO_TEXTS[f["pidx"] % len(vocab.SHINDANSHO_TEXTS)]
-                if ty == "42"
-                else "",
-                "seikyusha_atena_no": f["atena_no"],
-                "_pidx": f["pidx"],
-            }
-            saitei.append((rec, t0 + dt.timedelta(seconds=45), "I"))
-            if f["life"] == "deleted":
-                saitei.append((rec, t0 + dt.timedelta(hours=1), "D"))
-        if f["fid"] in entry_of and final_kekka.get(f["fid"]) == "1":
-            te = entry_of[f["fid"]] + dt.timedelta(seconds=20)
-            p = f["pidx"]
-            op = open_period.get(p)
-            seq = max_seq.get(p, 0)
-            base = {
-                "kiso_nenkin_no": f["kiso"],
-                "kojin_no": kj,
-                "shutoku_riyu": "",
-                "soshitsu_riyu": "",
-            }
-            if ty in ("11", "14"):
-                shikaku.append(
-                    (
-                        {
-                            **base,
-                            "seq": str(seq + 1),
-                            "shubetsu": f["shubetsu_after"] or "1",
-                            "shutoku_date": era_or_empty(f["taisho"]),
-                            "shutoku_jiyu": "厚生年金喪失" if ty == "11" else "任意加入",
-                            "soshitsu_date": "",
-                            "soshitsu_jiyu": "",
-                        },
-                        te,
-                        "I",
-                    )
-                )
-            elif ty in ("12", "13", "15") and op is not None:
-                closed = {
-                    **base,
-                    "seq": str(op["seq"]),
-                    "shubetsu": op["shubetsu"],
-                    "shutoku_date": era_or_empty(op["shutoku_date"]),
-                    "shutoku_jiyu": op["shutoku_jiyu"],
-                    "soshitsu_date": era_or_empty(f["taisho"]),
-                    "soshitsu_jiyu": {"12": "厚生年金加入", "13": "種別変更", "15": "任意脱退"}[ty],
-                }
-                shikaku.append((closed, te, "U"))
-                if ty == "13":
-                    shikaku.append(
-                        (
-                            {
-                                **base,
-                                "seq": str(seq + 1),
-                                "shubetsu": f["shubetsu_after"],
-                                "shutoku_date": era_or_empty(f["taisho"]),
-                                "shutoku_jiyu": "種別変更",
-                                "soshitsu_date": "",
-                                "soshitsu_jiyu": "",
-                            },
-                            te + dt.timedelta(seconds=1),
-                            "I",
-                        )
-                    )
-            elif ty == "21":
-                fuka.append(
-                    (
-                        {
-                            "kiso_nenkin_no": f["kiso"],
-                            "kojin_no": kj,
-                            "kanyu_date": era_or_empty(f["taisho"]),
-                            "dattai_date": "",
-                        },
-                        te,
-                        "I",
-                    )
-                )
-            elif ty == "22" and p in fuka_open:
-                fo = fuka_open[p]
-                fuka.append(
-                    (
-                        {
-                            "kiso_nenkin_no": f["kiso"],
-                            "kojin_no": kj,
-                            "kanyu_date": era_or_empty(fo["kanyu_date"]),
-                            "dattai_date": era_or_empty(f["taisho"]),
-                        },
-                        te,
-                        "U",
-                    )
-                )
-
-    def frame(items, extract):
-        from ..spec import EXTRACTS
-
-        cols = [c for c in EXTRACTS[extract].columns if c not in ("change_type", "changed_at")]
-        if not items:
-            return pl.DataFrame(
-                schema={
-                    **{c: pl.String for c in cols},
-                    "_changed_at": pl.Datetime("ms"),
-                    "_ct": pl.String,
-                    "_pidx": pl.Int64,
-                }
-            )
-        return pl.DataFrame(
-            [
-                {
-                    **{c: rec.get(c, "") for c in cols},
-                    "_changed_at": ts,
-                    "_ct": ct,
-                    "_pidx": rec.get("_pidx", -1),
-                }
-                for rec, ts, ct in items
-            ],
-            schema={
-                **{c: pl.String for c in cols},
-                "_changed_at": pl.Datetime("ms"),
-                "_ct": pl.String,
-                "_pidx": pl.Int64,
-            },
-        )
-
-    changes = {
-        "menjo": frame(menjo, "menjo"),
-        "saitei": frame(saitei, "saitei"),
-        "shikaku": frame(shikaku, "shikaku"),
-        "fuka": frame(fuka, "fuka"),
-    }
-    ent = entries_df
-    return changes, ent
 
 
 def _teikyo(seed, filings, pension, staff: Staff, cal: Calendar):

@@ -15,8 +15,8 @@ Scenario codes (one builder function each, registered in BUILDERS):
 - number_display_no_right: 個人番号表示 by an account without the right (kojin_no_kengen 0)
 - slow_browsing: 1–3 unrelated persons a day on many days over 3–6 weeks (low and slow)
 - repeat_subject: the same unrelated person viewed on many days over weeks (an ex-partner)
-- after_transfer: accesses after a 転出 out of the departments of §4 (to_dept empty), while the
-  account is still active (never after a move between two departments of §4)
+- after_transfer: accesses after a 転出 out of docs/raw-interface.md §4.1 (to_dept empty), while the
+  account is still active (never after a move between two departments of docs/raw-interface.md §4.1)
 - after_retirement: accesses after retirement, while the account is still active
 - contractor_viewing: a contractor (委託) views personal records
 
@@ -394,9 +394,9 @@ def contractor_viewing(c: Ctx) -> None:
 
 
 def after_leaving(c: Ctx, n_min: int) -> None:
-    """Accesses between the departure (退職, or 転出 out of §4) and the account's suspension:
+    """Accesses between the departure (退職, or 転出 out of docs/raw-interface.md §4.1) and the suspension:
     most leavers with such a window, and at least `n_min` episodes of each kind (a leaver may
-    then return on two days). Moves between two departments of §4 are not leavers."""
+    then return on two days). Moves inside docs/raw-interface.md §4.1 are not leavers."""
     for kind, scen in (("retire", "after_retirement"), ("transfer", "after_transfer")):
         windows = []
         for row in c.staff.leavers.filter(pl.col("kind") == kind).to_dicts():

@@ -18,7 +18,6 @@ import polars as pl
 from ..rawfile import CRLF, encode_extract, write_bytes_atomic
 from ..spec import EXTRACTS, file_name
 
-MARK_COLS = ("_bad_code", "_bad_column", "_bad_note")
 #: files with more records than this are encoded in slices (memory, not bytes, changes)
 CHUNK_ROWS = 200_000
 BAD_ROW_SCHEMA = {
@@ -56,7 +55,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "teikyo_iten": ("legal_basis", "file_name"),
     "staff": ("contractor_code",),
 }
-# hand-keyed digit fields where full-width digits occur (raw interface §2)
+# hand-keyed digit fields where full-width digits occur (docs/raw-interface.md §2)
 FULLWIDTH_COLS = ("kojin_no", "kiso_nenkin_no", "taisho_date")
 FULLWIDTH_RE = "[０-９－]"
 

@@ -5,7 +5,7 @@ follow from filings are made in `filings`)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -17,7 +17,6 @@ from .people import G_ARR, G_HIST, G_JUTO, G_RES, People, age_on
 from .rng import pick, stream
 
 NAT_D = np.datetime64("NaT", "D")
-NAT_S = np.datetime64("NaT", "ms")
 KOKUNEN_START = np.datetime64("1961-04-01")
 
 # profiles of pension persons
@@ -87,14 +86,43 @@ def tel_numbers(rng, n: int) -> np.ndarray:
 def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     rng = stream(seed, "pension")
     df = people.df
+    age = age_on(df["birth"].to_numpy().astype("datetime64[D]"), START)
+    profile = _profiles(rng, df, age)
+    ins = _Insured.of(df, age, np.flatnonzero(profile >= 0), profile)
+    act = np.array(cal.activity, dtype="datetime64[D]")
+    kihon, kiso = _kihon(rng, df, ins, cal, act)
+    ins = replace(ins, kiso_np=kiso.to_numpy())
+    kihon_rows = _kihon_versions(rng, kihon, kiso, cal, act)
+    shikaku = _shikaku(rng, ins, kihon, act)
+    fuka = _fuka(rng, ins)
+    menjo = _menjo_history(rng, ins)
+    saitei = _saitei_history(rng, ins)
+    shotoku = income_frame(rng, kihon, cal)
+    if progress:
+        progress(
+            f"generate: {ins.k} pension persons, {shikaku.height} 資格 periods, "
+            f"{menjo.height} 免除, {saitei.height} 裁定, {shotoku.height} 所得"
+        )
+    return Pension(
+        kihon=kihon,
+        kihon_rows=kihon_rows,
+        shikaku=shikaku,
+        fuka=fuka,
+        menjo=menjo,
+        saitei=saitei,
+        shotoku=shotoku,
+    )
+
+
+def _profiles(rng, df: pl.DataFrame, age: np.ndarray) -> np.ndarray:
+    """The pension profile (P_*) of each 宛名 record, -1 for none: working-age first-号 and
+    third-号 insured, closed second-号 periods, 60-64 voluntary, receivers (also among former
+    residents and every 明治 birth), and arrivals of the period."""
     group = df["group"].to_numpy()
     birth = df["birth"].to_numpy().astype("datetime64[D]")
-    age = age_on(birth, START)
-    sex = df["sex"].to_numpy()
     zoku = df["zokugara"].to_numpy()
     n = len(group)
     u = rng.random(n)
-
     profile = np.full(n, -1)
     res_like = (group == G_RES) | (group == G_JUTO)
     working = res_like & (age >= 20) & (age <= 59) & (u < np.where(group == G_JUTO, 0.2, 0.30))
@@ -111,11 +139,49 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     profile[hist | meiji] = P_RECEIVER
     arr = (group == G_ARR) & (age >= 20) & (age <= 59) & (u < 0.3)
     profile[arr] = P_ARRIVAL
-    pidx = np.flatnonzero(profile >= 0)
-    prof = profile[pidx]
-    k = len(pidx)
+    return profile
 
-    # ---------------------------------------------------------------- nenkin_kihon
+
+@dataclass
+class _Insured:
+    """The pension persons (one per kihon row), their profile and what their records need."""
+
+    pidx: np.ndarray
+    prof: np.ndarray
+    birth: np.ndarray
+    age: np.ndarray
+    sex: np.ndarray
+    appear: np.ndarray
+    atena_no: np.ndarray
+    kojin: np.ndarray
+    kiso_np: np.ndarray | None = None  # the 基礎年金番号, drawn with the kihon rows
+
+    @classmethod
+    def of(cls, df: pl.DataFrame, age: np.ndarray, pidx: np.ndarray, profile: np.ndarray):
+        return cls(
+            pidx=pidx,
+            prof=profile[pidx],
+            birth=df["birth"].to_numpy().astype("datetime64[D]")[pidx],
+            age=age[pidx],
+            sex=df["sex"].to_numpy()[pidx],
+            appear=df["appear_day"].to_numpy()[pidx],
+            atena_no=df["atena_no"].to_numpy()[pidx],
+            kojin=df["kojin_no"].to_numpy()[pidx],
+        )
+
+    @property
+    def k(self) -> int:
+        return len(self.pidx)
+
+
+# ---------------------------------------------------------------- nenkin_kihon
+def _kihon(
+    rng, df: pl.DataFrame, ins: _Insured, cal: Calendar, act: np.ndarray
+) -> tuple[pl.DataFrame, pl.Series]:
+    """(one kihon row per pension person, their 基礎年金番号): unique numbers, telephones,
+    特記事項 (always a few with a line break, a quote and a comma), the day an arrival's record
+    is made, and the few numbers delivered hyphenated."""
+    k = ins.k
     kiso = (
         pl.Series(np.unique(rng.integers(10**9, 10**10, int(k * 1.05) + 32))[: k * 2])
         .sample(n=k, shuffle=True, seed=int(rng.integers(0, 2**31)))
@@ -123,23 +189,19 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     )
     while kiso.n_unique() < k:  # pragma: no cover - astronomically unlikely
         kiso = pl.Series(rng.integers(10**9, 10**10, k)).cast(pl.String)
-    kojin = df["kojin_no"].to_numpy()[pidx]
     tel = np.where(rng.random(k) < 0.7, tel_numbers(rng, k), "")
     tokki = np.where(
         rng.random(k) < 0.05,
         np.array(vocab.TOKKI_TEXTS, dtype=object)[rng.integers(0, len(vocab.TOKKI_TEXTS), k)],
         "",
     ).astype(object)
-    # always a few with a line break, a quote and a comma
     forced = rng.permutation(k)[: min(k, 3)]
     tokki[forced] = [t for t in vocab.TOKKI_TEXTS if "\n" in t or '"' in t or "," in t][:3][
         : len(forced)
     ]
-    appear = df["appear_day"].to_numpy()[pidx]
     kihon_day = np.where(
-        prof == P_ARRIVAL, np.minimum(appear + rng.integers(1, 6, k), cal.days - 1), -1
+        ins.prof == P_ARRIVAL, np.minimum(ins.appear + rng.integers(1, 6, k), cal.days - 1), -1
     )
-    act = np.array(cal.activity, dtype="datetime64[D]")
     created = np.where(
         kihon_day >= 0,
         _stamp_before(rng, act[np.maximum(kihon_day, 0)]),
@@ -154,25 +216,33 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     hyphen[rng.permutation(k)[: min(k, 2)]] = True
     kihon = pl.DataFrame(
         {
-            "pidx": pidx,
-            "profile": prof,
-            "atena_no": _s(df["atena_no"].to_numpy()[pidx]),
-            "kojin_no": _s(kojin),
+            "pidx": ins.pidx,
+            "profile": ins.prof,
+            "atena_no": _s(ins.atena_no),
+            "kojin_no": _s(ins.kojin),
             "kiso_nenkin_no": _s(kiso),
             "tel": pl.Series(tel, dtype=pl.String),
             "tokki": pl.Series(tokki, dtype=pl.String),
             "hyphen": hyphen,
             "day": kihon_day,
             "created_at": created,
-            "age": age[pidx],
-            "sex": sex[pidx],
+            "age": ins.age,
+            "sex": ins.sex,
         }
     )
-    kiso_np = kiso.to_numpy()
+    return kihon, kiso
 
-    # versions of nenkin_kihon: first delivery, tel changes, out-of-order older rows
+
+def _kihon_versions(
+    rng, kihon: pl.DataFrame, kiso: pl.Series, cal: Calendar, act: np.ndarray
+) -> pl.DataFrame:
+    """Versions of nenkin_kihon: the first delivery, telephone changes of the period, and
+    out-of-order older rows delivered a few days after the newer change."""
+    k = kihon.height
+    pidx = kihon["pidx"].to_numpy()
+    kihon_day = kihon["day"].to_numpy()
     delivered_kiso = pl.select(
-        pl.when(pl.Series(hyphen)).then(kiso_hyphenated(kiso)).otherwise(kiso)
+        pl.when(kihon["hyphen"]).then(kiso_hyphenated(kiso)).otherwise(kiso)
     ).to_series()
     base = pl.DataFrame(
         {
@@ -185,7 +255,7 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     )
     first = base.with_columns(
         _day=pl.Series(kihon_day),
-        _changed_at=pl.Series(created),
+        _changed_at=kihon["created_at"],
         _ct=pl.lit("I"),
         _pidx=pl.Series(pidx),
     )
@@ -213,10 +283,15 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
         _ct=pl.lit("U"),
         _pidx=pl.Series(pidx[chg[late_i]]),
     )
-    kihon_rows = pl.concat([first, upd, late])
+    return pl.concat([first, upd, late])
 
-    # ---------------------------------------------------------------- 資格 history
-    b = birth[pidx]
+
+# ---------------------------------------------------------------- 資格 history
+def _shikaku(rng, ins: _Insured, kihon: pl.DataFrame, act: np.ndarray) -> pl.DataFrame:
+    """The 資格 periods at START: from 20 (or 1961-04), one or two periods, 第3号, 60-64
+    voluntary and 特例任意加入, and the arrivals' periods from their move."""
+    k, p, pidx = ins.k, ins.prof, ins.pidx
+    b = ins.birth
     b20 = np.maximum(_date_add_years(b, 20), KOKUNEN_START)
     b60 = _date_add_years(b, 60)
     b65 = _date_add_years(b, 65)
@@ -232,8 +307,8 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
             pl.DataFrame(
                 {
                     "pidx": pidx[m],
-                    "kiso_nenkin_no": _s(kiso_np[m]),
-                    "kojin_no": _s(kojin[m]),
+                    "kiso_nenkin_no": _s(ins.kiso_np[m]),
+                    "kojin_no": _s(ins.kojin[m]),
                     "seq": np.full(m.sum(), seq, dtype=np.int64),
                     "shubetsu": _s(np.broadcast_to(np.asarray(shubetsu), (k,))[m]),
                     "shutoku_date": s_date[m],
@@ -246,7 +321,6 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
         )
 
     nat = np.full(k, NAT_D)
-    p = prof
     a_first = np.isin(p, (P_FIRST_OPEN, P_THIRD_OPEN))
     # seq 1: from 20 (or 1961-04), open or closed
     open1 = a_first & ~two
@@ -262,108 +336,125 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     slot(old, 1, "1", b20, "20歳到達", t1, "厚生年金加入")
     slot(old, 2, "1", t2, "厚生年金喪失", b60, "60歳到達")
     slot(p == P_NINI_OPEN, 3, "4", b60, "任意加入", nat, "")
-    tokurei = (p == P_RECEIVER) & (age[pidx] <= 69) & (rng.random(k) < 0.03)
+    tokurei = (p == P_RECEIVER) & (ins.age <= 69) & (rng.random(k) < 0.03)
     slot(tokurei, 3, "5", b65, "特例任意加入", nat, "")
-    arr_start = act[np.maximum(appear, 0)] - rng.integers(0, 10, k).astype("timedelta64[D]")
+    arr_start = act[np.maximum(ins.appear, 0)] - rng.integers(0, 10, k).astype("timedelta64[D]")
     slot(p == P_ARRIVAL, 1, "1", arr_start, "転入", nat, "")
     shikaku = pl.concat(slots).sort("pidx", "seq")
-    shikaku = shikaku.join(
+    return shikaku.join(
         kihon.select("pidx", "day", "created_at"), on="pidx", how="left", maintain_order="left"
     )
 
-    # ---------------------------------------------------------------- 付加
-    fk = np.flatnonzero((p == P_FIRST_OPEN) & (rng.random(k) < 0.10))
+
+# ---------------------------------------------------------------- 付加
+def _fuka(rng, ins: _Insured) -> pl.DataFrame:
+    """付加 of some first-号 insured, a fifth of them ended before START."""
+    b20 = np.maximum(_date_add_years(ins.birth, 20), KOKUNEN_START)
+    start_d = np.datetime64(INITIAL)
+    fk = np.flatnonzero((ins.prof == P_FIRST_OPEN) & (rng.random(ins.k) < 0.10))
     kanyu = _between(
         rng, np.maximum(b20[fk], np.datetime64("1990-04-01")), np.full(len(fk), start_d - 60)
     )
     dattai = np.where(
         rng.random(len(fk)) < 0.2, _between(rng, kanyu + 30, np.full(len(fk), start_d - 10)), NAT_D
     )
-    fuka = pl.DataFrame(
+    return pl.DataFrame(
         {
-            "pidx": pidx[fk],
-            "kiso_nenkin_no": _s(kiso_np[fk]),
-            "kojin_no": _s(kojin[fk]),
+            "pidx": ins.pidx[fk],
+            "kiso_nenkin_no": _s(ins.kiso_np[fk]),
+            "kojin_no": _s(ins.kojin[fk]),
             "kanyu_date": kanyu,
             "dattai_date": dattai,
         },
         schema_overrides={"kanyu_date": pl.Date, "dattai_date": pl.Date},
     )
 
-    # ---------------------------------------------------------------- 免除 (past years)
-    mj = np.flatnonzero((p == P_FIRST_OPEN) & (rng.random(k) < 0.2))
-    rows = []
-    for nendo in (2024, 2025):
-        sel = mj[rng.random(len(mj)) < 0.7]
-        m = len(sel)
-        shurui = np.array(["02", "03", "04", "05", "06", "07", "01"])[
-            np.searchsorted(
-                np.cumsum([0.45, 0.08, 0.1, 0.05, 0.12, 0.15, 0.05]),
-                rng.random(m) * 1.0,
-                side="right",
-            ).clip(0, 6)
-        ]
-        age_s = age[pidx[sel]]
-        shurui = np.where((shurui == "06") & (age_s > 29), "02", shurui)
-        shinsei = np.datetime64(f"{nendo}-07-01") + rng.integers(0, 60, m).astype("timedelta64[D]")
-        kfrom = np.full(m, np.datetime64(f"{nendo}-07-01"))
-        kto = np.full(m, np.datetime64(f"{nendo + 1}-06-30"))
-        kekka = np.array(["1", "2", "4"])[np.searchsorted([0.8, 0.9], rng.random(m))]
-        kekka_date = shinsei + rng.integers(30, 90, m).astype("timedelta64[D]")
-        h01 = shurui == "01"
-        kto = np.where(h01, NAT_D, kto)
-        kekka = np.where(h01, "1", kekka)
-        rows.append(
-            pl.DataFrame(
-                {
-                    "pidx": pidx[sel],
-                    "kiso_nenkin_no": _s(kiso_np[sel]),
-                    "kojin_no": _s(kojin[sel]),
-                    "nendo": np.full(m, nendo),
-                    "menjo_shurui": _s(shurui),
-                    "shinsei_date": shinsei,
-                    "kikan_from": kfrom,
-                    "kikan_to": kto,
-                    "kekka": _s(kekka),
-                    "kekka_date": kekka_date,
-                    "sofu_date": kekka_date + rng.integers(5, 15, m).astype("timedelta64[D]"),
-                    "gakko_code": np.where(
-                        shurui == "06",
-                        pl.Series(rng.integers(11000, 11999, m)).cast(pl.String).to_numpy(),
-                        "",
-                    ),
-                },
-                schema_overrides={
-                    "shinsei_date": pl.Date,
-                    "kikan_from": pl.Date,
-                    "kikan_to": pl.Date,
-                    "kekka_date": pl.Date,
-                    "sofu_date": pl.Date,
-                },
-            )
-        )
+
+# ---------------------------------------------------------------- 免除 (past years)
+def _menjo_history(rng, ins: _Insured) -> pl.DataFrame:
+    """Exemption records of the two years before the period (decided before the extract)."""
+    mj = np.flatnonzero((ins.prof == P_FIRST_OPEN) & (rng.random(ins.k) < 0.2))
+    rows = [_menjo_year(rng, ins, mj, nendo) for nendo in (2024, 2025)]
     menjo = pl.concat(rows).with_columns(
         shuryo_date=pl.lit(None, pl.Date), homen_shometsu_date=pl.lit(None, pl.Date)
     )
     # the decision date may not be after the extract
-    menjo = menjo.filter(pl.col("kekka_date") <= pl.lit(INITIAL)).with_columns(
+    return menjo.filter(pl.col("kekka_date") <= pl.lit(INITIAL)).with_columns(
         pl.col("sofu_date").clip(upper_bound=pl.lit(INITIAL))
     )
 
-    # ---------------------------------------------------------------- 裁定 claims (past)
-    is_meiji = birth[pidx] < np.datetime64("1911-04-02")
+
+def _menjo_year(rng, ins: _Insured, mj: np.ndarray, nendo: int) -> pl.DataFrame:
+    """The exemption records of one year for about 70% of the candidates mj."""
+    sel = mj[rng.random(len(mj)) < 0.7]
+    m = len(sel)
+    shurui = np.array(["02", "03", "04", "05", "06", "07", "01"])[
+        np.searchsorted(
+            np.cumsum([0.45, 0.08, 0.1, 0.05, 0.12, 0.15, 0.05]),
+            rng.random(m) * 1.0,
+            side="right",
+        ).clip(0, 6)
+    ]
+    age_s = ins.age[sel]
+    shurui = np.where((shurui == "06") & (age_s > 29), "02", shurui)
+    shinsei = np.datetime64(f"{nendo}-07-01") + rng.integers(0, 60, m).astype("timedelta64[D]")
+    kfrom = np.full(m, np.datetime64(f"{nendo}-07-01"))
+    kto = np.full(m, np.datetime64(f"{nendo + 1}-06-30"))
+    kekka = np.array(["1", "2", "4"])[np.searchsorted([0.8, 0.9], rng.random(m))]
+    kekka_date = shinsei + rng.integers(30, 90, m).astype("timedelta64[D]")
+    h01 = shurui == "01"
+    kto = np.where(h01, NAT_D, kto)
+    kekka = np.where(h01, "1", kekka)
+    return pl.DataFrame(
+        {
+            "pidx": ins.pidx[sel],
+            "kiso_nenkin_no": _s(ins.kiso_np[sel]),
+            "kojin_no": _s(ins.kojin[sel]),
+            "nendo": np.full(m, nendo),
+            "menjo_shurui": _s(shurui),
+            "shinsei_date": shinsei,
+            "kikan_from": kfrom,
+            "kikan_to": kto,
+            "kekka": _s(kekka),
+            "kekka_date": kekka_date,
+            "sofu_date": kekka_date + rng.integers(5, 15, m).astype("timedelta64[D]"),
+            "gakko_code": np.where(
+                shurui == "06",
+                pl.Series(rng.integers(11000, 11999, m)).cast(pl.String).to_numpy(),
+                "",
+            ),
+        },
+        schema_overrides={
+            "shinsei_date": pl.Date,
+            "kikan_from": pl.Date,
+            "kikan_to": pl.Date,
+            "kekka_date": pl.Date,
+            "sofu_date": pl.Date,
+        },
+    )
+
+
+# ---------------------------------------------------------------- 裁定 claims (past)
+def _saitei_history(rng, ins: _Insured) -> pl.DataFrame:
+    """Claims made before the period: 老齢 (老齢福祉 for 明治 births), 障害 and 遺族, with
+    historical 受付番号 (claim date + a number from 9000 up, never used by the period's
+    counters)."""
+    k, p = ins.k, ins.prof
+    b20 = np.maximum(_date_add_years(ins.birth, 20), KOKUNEN_START)
+    b65 = _date_add_years(ins.birth, 65)
+    is_meiji = ins.birth < np.datetime64("1911-04-02")
     rec = np.flatnonzero((p == P_RECEIVER) & ((rng.random(k) < 0.7) | is_meiji))
     seikyu = np.minimum(
         b65[rec] + rng.integers(0, 60, len(rec)).astype("timedelta64[D]"),
         np.datetime64("2026-02-27"),
     )
     kbn = np.full(len(rec), "1")
-    mei = birth[pidx[rec]] < np.datetime64("1911-04-02")
+    mei = ins.birth[rec] < np.datetime64("1911-04-02")
     kbn[mei] = "4"
-    seikyu[mei] = birth[pidx[rec]][mei] + np.timedelta64(70 * 365, "D")
+    seikyu[mei] = ins.birth[rec][mei] + np.timedelta64(70 * 365, "D")
     shog = np.flatnonzero(np.isin(p, (P_FIRST_OPEN, P_THIRD_OPEN)) & (rng.random(k) < 0.02))
     s_seikyu = _between(rng, b20[shog] + 365, np.full(len(shog), np.datetime64("2026-02-27")))
-    izoku = np.flatnonzero((p == P_FIRST_OPEN) & (age[pidx] >= 30) & (rng.random(k) < 0.005))
+    izoku = np.flatnonzero((p == P_FIRST_OPEN) & (ins.age >= 30) & (rng.random(k) < 0.005))
     i_seikyu = _between(
         rng,
         np.full(len(izoku), np.datetime64("2015-04-01")),
@@ -385,11 +476,11 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
     )
     saitei = pl.DataFrame(
         {
-            "pidx": pidx[who],
+            "pidx": ins.pidx[who],
             "nenkin_kbn": _s(kb),
-            "atena_no": _s(df["atena_no"].to_numpy()[pidx[who]]),
-            "kojin_no": _s(kojin[who]),
-            "kiso_nenkin_no": _s(kiso_np[who]),
+            "atena_no": _s(ins.atena_no[who]),
+            "kojin_no": _s(ins.kojin[who]),
+            "kiso_nenkin_no": _s(ins.kiso_np[who]),
             "shosho_no": _s(shosho),
             "nenkin_code": _s(code),
             "seikyu_date": sk,
@@ -397,27 +488,9 @@ def build(seed: int, people: People, cal: Calendar, progress=None) -> Pension:
         },
         schema_overrides={"seikyu_date": pl.Date},
     ).sort("seikyu_date", "pidx")
-    # historical 受付番号: claim date + a number from 9000 up (never used by the period's counters)
-    saitei = saitei.with_columns(
+    return saitei.with_columns(
         uketsuke_no=pl.col("seikyu_date").dt.strftime("%Y%m%d")
         + (pl.int_range(pl.len()).over("seikyu_date") + 9000).cast(pl.String)
-    )
-
-    # ---------------------------------------------------------------- income (税)
-    shotoku = income_frame(rng, kihon, cal)
-    if progress:
-        progress(
-            f"generate: {k} pension persons, {shikaku.height} 資格 periods, {menjo.height} 免除, "
-            f"{saitei.height} 裁定, {shotoku.height} 所得"
-        )
-    return Pension(
-        kihon=kihon,
-        kihon_rows=kihon_rows,
-        shikaku=shikaku,
-        fuka=fuka,
-        menjo=menjo,
-        saitei=saitei,
-        shotoku=shotoku,
     )
 
 

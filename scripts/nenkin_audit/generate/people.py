@@ -9,10 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ..spec import EXTRACTS
 from . import vocab
 from .calendar import INITIAL, START, Calendar
-from .eras import ymd
+from .eras import era, ymd
 from .rng import pick, stream, weighted_index
 
 START_D = np.datetime64(START, "D")
@@ -160,7 +159,7 @@ def _unique_numbers(rng, n: int, lo: int, hi: int) -> np.ndarray:
 
 
 def kojin_numbers(rng, n: int) -> np.ndarray:
-    """n distinct valid 個人番号 as integers (12 digits; check digit per raw interface §2)."""
+    """n distinct valid 個人番号 as integers (12 digits; check digit per docs/raw-interface.md §2)."""
     base = _unique_numbers(rng, n, 10**10, 10**11)  # 11 digits, no leading zero
     digits = (base[:, None] // (10 ** np.arange(10, -1, -1))[None, :]) % 10
     weights = np.array([6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
@@ -257,148 +256,304 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     rng = stream(seed, "people")
     days = cal.days
     frac = days / 245.0
+    act = np.array(cal.activity, dtype="datetime64[D]")
+    sz = _group_sizes(persons, frac)
+    m = _members(rng, seed, sz)
+    appear = _appearance(rng, m, sz, days)
+    birth, meiji = _births(rng, m, sz, appear, act)
+    nat, fam, shimei, kana = _names_and_nationality(rng, m)
+    places = _Places(rng, m.n_hh + m.n_hh_arr)
+    hh_block, hh_addr = _household_addresses(rng, places, m)
+    block, address = _person_addresses(rng, places, m, hh_block, hh_addr)
+    ward_idx = np.where(block >= 0, places.b_ward[np.maximum(block, 0)], -1)
+    atena_no, setai_no, head, has_kojin, kojin_int = _numbers(rng, m, sz, appear)
+    status = _status_columns(rng, m, places, nat, fam, shimei, head, hh_addr)
+    protect = _protected(rng, m, sz)
+    former = _former_residents(rng, m, sz, places, meiji, has_kojin, kojin_int)
+    created = _first_changed_at(rng, m, birth, former["shojo"], appear, act)
+    events = _period_events(rng, seed, m, protect, places, act, frac)
+    late = _late_versions(rng, events["event"], events["event_day"], events["event_time"], days)
+    new_ward_idx = np.where(
+        events["new_block"] >= 0, places.b_ward[np.maximum(events["new_block"], 0)], -1
+    )
+    cols = {
+        "pidx": np.arange(m.total),
+        "group": m.group.astype(np.int8),
+        "hh": m.hh,
+        "role": m.role.astype(np.int8),
+        "atena_no": atena_no,
+        "kojin_no": former["kojin_no"],
+        "setai_no": setai_no,
+        "shimei": shimei,
+        "shimei_kana": kana,
+        "birth": birth,
+        "sex": num(np.where(m.male, 1, 2)),
+        "zokugara": S(ZOKUGARA).gather(m.zoku),
+        "setainushi_atena_no": atena_no.gather(head),
+        "ward_idx": ward_idx,
+        "ward_code": _WARD_CODES.gather(np.where(ward_idx >= 0, ward_idx, 10)),
+        "block": block,
+        "address": address,
+        "tenshutsu_saki_address": former["tenshutsu_saki_address"],
+        "shojo": former["shojo"],
+        "shojo_jiyu": former["shojo_jiyu"],
+        "protected": protect,
+        "nationality": nat,
+        "appear_day": appear,
+        "created_at": created.astype("datetime64[ms]"),
+        "new_ward_idx": new_ward_idx,
+        "new_ward_code": _WARD_CODES.gather(np.where(new_ward_idx >= 0, new_ward_idx, 10)),
+        **status,
+        **events,
+        "event_time": events["event_time"].astype("datetime64[ms]"),
+    }
+    df = pl.DataFrame({name: cols[name] for name in PEOPLE_COLUMNS})
+    if progress:
+        progress(f"generate: {m.total} 宛名 records in {m.n_hh_all} households")
+    return People(df=df, blocks=places.blocks, late=late, seed=seed)
+
+
+#: the columns of People.df, in order
+PEOPLE_COLUMNS = (
+    "pidx",
+    "group",
+    "hh",
+    "role",
+    "atena_no",
+    "kojin_no",
+    "setai_no",
+    "shimei",
+    "shimei_kana",
+    "birth",
+    "sex",
+    "zokugara",
+    "jumin_kbn",
+    "setainushi_atena_no",
+    "jumin_jiyu",
+    "ward_idx",
+    "ward_code",
+    "block",
+    "address",
+    "prev_address",
+    "tennyu_moto_address",
+    "tenshutsu_saki_address",
+    "hittosha",
+    "shojo",
+    "shojo_jiyu",
+    "kokuseki",
+    "tsusho",
+    "protected",
+    "zairyu_shikaku",
+    "nationality",
+    "appear_day",
+    "created_at",
+    "event",
+    "event_day",
+    "event_time",
+    "death_date",
+    "new_block",
+    "new_address",
+    "new_ward_idx",
+    "out_address",
+    "new_ward_code",
+)
+#: ward codes by ward index, and "" (index 10) for an address outside the city
+_WARD_CODES = S([w[0] for w in vocab.WARDS] + [""])
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    """宛名 records per group."""
+
+    res: int
+    arr: int
+    birth: int
+    juto: int
+    hist: int
+    err: int
+
+
+def _group_sizes(persons: int, frac: float) -> _Sizes:
+    """Records per group for a city of `persons` 宛名 and a period of frac years of work days."""
     n = int(persons)
-    n_hist = max(2, int(n * 0.03))
-    n_juto = max(2, int(n * 0.025))
-    n_err = max(1, n // 20000)
-    n_birth = max(1, int(n * 0.007 * frac))
-    n_arr = max(2, int(n * 0.045 * frac))
-    n_res = n - n_hist - n_juto - n_err - n_birth - n_arr
-    if n_res < 50:
+    hist = max(2, int(n * 0.03))
+    juto = max(2, int(n * 0.025))
+    err = max(1, n // 20000)
+    birth = max(1, int(n * 0.007 * frac))
+    arr = max(2, int(n * 0.045 * frac))
+    res = n - hist - juto - err - birth - arr
+    if res < 50:
         from ..errors import UserError
 
         raise UserError("--persons is too small for a city; use at least 200")
+    return _Sizes(res=res, arr=arr, birth=birth, juto=juto, hist=hist, err=err)
 
-    # ---------------------------------------------------------------- residents at START
-    htype, mh, mr = _household_plan(rng, n_res)
+
+# ---------------------------------------------------------------- residents at START
+@dataclass
+class _Members:
+    """Everyone, by group (residents, arrivals, births, 住登外, former residents, errors)."""
+
+    group: np.ndarray
+    hh: np.ndarray  # household index
+    role: np.ndarray  # 0 head, 1 spouse, 2 child, 3 parent
+    ages: np.ndarray
+    male: np.ndarray
+    zoku: np.ndarray  # index into ZOKUGARA
+    n_hh: int  # resident households at START
+    n_hh_arr: int  # households arriving in the period
+    n_hh_all: int
+
+    @property
+    def total(self) -> int:
+        return len(self.group)
+
+
+def _members(rng, seed: int, sz: _Sizes) -> _Members:
+    """Households of residents and arrivals with their members; births join resident households
+    with a young couple; 住登外, former residents and erroneous records each have their own
+    household number."""
+    htype, mh, mr = _household_plan(rng, sz.res)
     age, male0, zoku0 = _member_ages_sexes(rng, htype, mh, mr)
     n_hh = len(htype)
     # arrival households (move in during the period)
-    a_htype, a_mh, a_mr = _household_plan(stream(seed, "people", "arrivals"), n_arr)
+    a_htype, a_mh, a_mr = _household_plan(stream(seed, "people", "arrivals"), sz.arr)
     a_age, a_male, a_zoku = _member_ages_sexes(rng, a_htype, a_mh, a_mr)
     a_mh = a_mh + n_hh
     n_hh_arr = len(a_htype)
-
-    # -------------------------------------------------------------- everyone, by group
     group = np.concatenate(
         [
-            np.full(n_res, G_RES),
-            np.full(n_arr, G_ARR),
-            np.full(n_birth, G_BIRTH),
-            np.full(n_juto, G_JUTO),
-            np.full(n_hist, G_HIST),
-            np.full(n_err, G_ERR),
+            np.full(sz.res, G_RES),
+            np.full(sz.arr, G_ARR),
+            np.full(sz.birth, G_BIRTH),
+            np.full(sz.juto, G_JUTO),
+            np.full(sz.hist, G_HIST),
+            np.full(sz.err, G_ERR),
         ]
     )
-    total = len(group)
-    assert total == n
-    # households: residents, arrivals; births join resident households with a young couple;
-    # 住登外, former residents and erroneous records each have their own household number.
     young = np.flatnonzero(np.isin(htype, (1, 2, 3)))
     young = young[(age[np.searchsorted(mh, young)] < 46)] if len(young) else young
     if len(young) == 0:
         young = np.arange(n_hh)
-    birth_hh = young[rng.integers(0, len(young), n_birth)]
-    n_single = n_juto + n_hist + n_err
+    birth_hh = young[rng.integers(0, len(young), sz.birth)]
+    n_single = sz.juto + sz.hist + sz.err
     single_hh = np.arange(n_hh + n_hh_arr, n_hh + n_hh_arr + n_single)
     hh = np.concatenate([mh, a_mh, birth_hh, single_hh])
-    role = np.concatenate([mr, a_mr, np.full(n_birth, 2), np.zeros(n_single, int)])
+    role = np.concatenate([mr, a_mr, np.full(sz.birth, 2), np.zeros(n_single, int)])
     ages = np.concatenate(
         [
             age,
             a_age,
-            np.zeros(n_birth, int),
-            ages_from_pyramid(rng, n_juto, 20, 85),
-            ages_from_pyramid(rng, n_hist, 60, 104),
-            ages_from_pyramid(rng, n_err, 20, 70),
+            np.zeros(sz.birth, int),
+            ages_from_pyramid(rng, sz.juto, 20, 85),
+            ages_from_pyramid(rng, sz.hist, 60, 104),
+            ages_from_pyramid(rng, sz.err, 20, 70),
         ]
     )
-    male = np.concatenate([male0, a_male, rng.random(n_birth + n_single) < 0.5])
-    zoku = np.concatenate([zoku0, a_zoku, np.full(n_birth, 3), np.full(n_single, 6)])
+    male = np.concatenate([male0, a_male, rng.random(sz.birth + n_single) < 0.5])
+    zoku = np.concatenate([zoku0, a_zoku, np.full(sz.birth, 3), np.full(n_single, 6)])
     zoku[group == G_HIST] = 0
+    return _Members(
+        group=group,
+        hh=hh,
+        role=role,
+        ages=ages,
+        male=male,
+        zoku=zoku,
+        n_hh=n_hh,
+        n_hh_arr=n_hh_arr,
+        n_hh_all=n_hh + n_hh_arr + n_single,
+    )
 
-    # appearance day (activity index; -1 = already in the initial full set)
-    appear = np.full(total, -1)
-    arr_day_hh = rng.integers(0, days, n_hh_arr)
-    appear[group == G_ARR] = arr_day_hh[a_mh - n_hh]
-    appear[group == G_BIRTH] = rng.integers(0, days, n_birth)
-    appear[group == G_ERR] = rng.integers(0, max(1, days - 2), n_err)
 
-    birth = birth_from_age(rng, ages)
+def _appearance(rng, m: _Members, sz: _Sizes, days: int) -> np.ndarray:
+    """Activity day each record appears (-1 = already in the initial full set): arrivals by
+    household, births and erroneous records on a day of their own."""
+    appear = np.full(m.total, -1)
+    arr_day_hh = rng.integers(0, days, m.n_hh_arr)
+    appear[m.group == G_ARR] = arr_day_hh[m.hh[m.group == G_ARR] - m.n_hh]
+    appear[m.group == G_BIRTH] = rng.integers(0, days, sz.birth)
+    appear[m.group == G_ERR] = rng.integers(0, max(1, days - 2), sz.err)
+    return appear
+
+
+def _births(
+    rng, m: _Members, sz: _Sizes, appear: np.ndarray, act: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(birth date of everyone, the former residents born in 明治)."""
+    birth = birth_from_age(rng, m.ages)
     # newborns: born a few days before the registration
-    act = np.array(cal.activity, dtype="datetime64[D]")
-    bmask = group == G_BIRTH
-    birth[bmask] = act[appear[bmask]] - rng.integers(3, 14, n_birth).astype("timedelta64[D]")
+    bmask = m.group == G_BIRTH
+    birth[bmask] = act[appear[bmask]] - rng.integers(3, 14, sz.birth).astype("timedelta64[D]")
     # a handful of 明治 births among former residents (老齢福祉年金 recipients, long dead)
-    hist_idx = np.flatnonzero(group == G_HIST)
-    meiji = hist_idx[: max(1, n_hist // 200)]
+    hist_idx = np.flatnonzero(m.group == G_HIST)
+    meiji = hist_idx[: max(1, sz.hist // 200)]
     birth[meiji] = np.datetime64("1905-01-01") + rng.integers(0, 6 * 365, len(meiji)).astype(
         "timedelta64[D]"
     )
+    return birth, meiji
 
-    # nationality: 2.5% of households are foreign
-    n_hh_all = n_hh + n_hh_arr + n_single
+
+def _names_and_nationality(rng, m: _Members) -> tuple[np.ndarray, np.ndarray, pl.Series, pl.Series]:
+    """(foreign nationality index or -1, surname index, 氏名, カナ): 2.5% of households are
+    foreign; surnames by frequency, low indices more common."""
     hh_foreign = np.where(
-        rng.random(n_hh_all) < 0.025, rng.integers(0, len(vocab.FOREIGN), n_hh_all), -1
+        rng.random(m.n_hh_all) < 0.025, rng.integers(0, len(vocab.FOREIGN), m.n_hh_all), -1
     )
-    nat = hh_foreign[hh]
-    # surname by frequency: low indices more common
-    hh_family = (np.abs(rng.standard_normal(n_hh_all)) * 45).astype(int) % len(vocab.SURNAMES)
-    fam = hh_family[hh]
-    shimei, kana = _names(rng, total, male, fam, nat)
+    nat = hh_foreign[m.hh]
+    hh_family = (np.abs(rng.standard_normal(m.n_hh_all)) * 45).astype(int) % len(vocab.SURNAMES)
+    fam = hh_family[m.hh]
+    shimei, kana = _names(rng, m.total, m.male, fam, nat)
+    return nat, fam, shimei, kana
 
-    # -------------------------------------------------------------- addresses
-    ward_w = np.array([w[2] for w in vocab.WARDS])
-    n_blocks = max(12, (n_hh + n_hh_arr) // 6 + 1)
-    b_ward = weighted_index(rng, ward_w, n_blocks)
-    b_town = rng.integers(0, 6, n_blocks)
-    b_chome = rng.integers(1, 6, n_blocks)
-    b_ban = rng.integers(1, 40, n_blocks)
-    ward_names = S(vocab.CITY + w[1] for w in vocab.WARDS)
-    towns = S(t for w in vocab.WARDS for t in w[3])
-    block_base = cat(
-        ward_names.gather(b_ward),
-        towns.gather(b_ward * 6 + b_town),
-        num(b_chome),
-        "丁目",
-        num(b_ban),
-        "番",
-    )
-    blocks = pl.DataFrame({"block": np.arange(n_blocks), "ward_idx": b_ward, "base": block_base})
-    buildings = S(vocab.BUILDINGS)
-    tricky_b = S(vocab.TRICKY_BUILDINGS)
 
-    def _hh_addresses(k: int, r) -> tuple[np.ndarray, pl.Series]:
-        blk = r.integers(0, n_blocks, k)
+# ---------------------------------------------------------------- addresses
+class _Places:
+    """The city's blocks (ward, town, 丁目, 番) and the places outside it."""
+
+    def __init__(self, rng, n_households: int) -> None:
+        ward_w = np.array([w[2] for w in vocab.WARDS])
+        self.n_blocks = max(12, n_households // 6 + 1)
+        self.b_ward = weighted_index(rng, ward_w, self.n_blocks)
+        b_town = rng.integers(0, 6, self.n_blocks)
+        b_chome = rng.integers(1, 6, self.n_blocks)
+        b_ban = rng.integers(1, 40, self.n_blocks)
+        ward_names = S(vocab.CITY + w[1] for w in vocab.WARDS)
+        towns = S(t for w in vocab.WARDS for t in w[3])
+        self.block_base = cat(
+            ward_names.gather(self.b_ward),
+            towns.gather(self.b_ward * 6 + b_town),
+            num(b_chome),
+            "丁目",
+            num(b_ban),
+            "番",
+        )
+        self.blocks = pl.DataFrame(
+            {"block": np.arange(self.n_blocks), "ward_idx": self.b_ward, "base": self.block_base}
+        )
+        self.buildings = S(vocab.BUILDINGS)
+        self.tricky_b = S(vocab.TRICKY_BUILDINGS)
+        self.outside_places = S(vocab.OUTSIDE_PLACES)
+
+    def homes(self, k: int, r) -> tuple[np.ndarray, pl.Series]:
+        """k homes in the city: (block, address), some in a named building."""
+        blk = r.integers(0, self.n_blocks, k)
         go = r.integers(1, 30, k)
         bld = r.random(k) < 0.3
         tricky = r.random(k) < 0.002
         bname = where(
             tricky,
-            tricky_b.gather(r.integers(0, len(tricky_b), k)),
-            buildings.gather(r.integers(0, len(buildings), k)),
+            self.tricky_b.gather(r.integers(0, len(self.tricky_b), k)),
+            self.buildings.gather(r.integers(0, len(self.buildings), k)),
         )
         room = r.integers(1, 6, k) * 100 + r.integers(1, 10, k)
-        plain = cat(block_base.gather(blk), num(go), "号")
+        plain = cat(self.block_base.gather(blk), num(go), "号")
         return blk, where(bld | tricky, cat(plain, "　", bname, "　", num(room)), plain)
 
-    hh_block, hh_addr = _hh_addresses(n_hh_all, rng)
-    # make sure a few addresses need quoting, whatever the size of the city
-    forced = rng.permutation(n_hh)[: max(3, n_hh // 3000)]
-    hh_addr = hh_addr.scatter(
-        forced,
-        cat(
-            block_base.gather(hh_block[forced]),
-            "1号　",
-            tricky_b.gather(np.arange(len(forced)) % len(tricky_b)),
-            "　101",
-        ),
-    )
-    outside = S(vocab.OUTSIDE_PLACES)
-
-    def _outside(k, r) -> pl.Series:
+    def outside(self, k: int, r) -> pl.Series:
+        """k addresses outside the city."""
         return cat(
-            outside.gather(r.integers(0, len(outside), k)),
+            self.outside_places.gather(r.integers(0, len(self.outside_places), k)),
             num(r.integers(1, 6, k)),
             "丁目",
             num(r.integers(1, 30, k)),
@@ -407,15 +562,42 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
             "号",
         )
 
-    block = hh_block[hh].copy()
-    in_city = group != G_JUTO
-    block[~in_city] = -1
-    address = where(in_city, hh_addr.gather(hh), _outside(total, rng))
-    ward_idx = np.where(block >= 0, b_ward[np.maximum(block, 0)], -1)
-    ward_codes = S([w[0] for w in vocab.WARDS] + [""])
-    ward_code = ward_codes.gather(np.where(ward_idx >= 0, ward_idx, 10))
 
-    # -------------------------------------------------------------- numbers
+def _household_addresses(rng, places: _Places, m: _Members) -> tuple[np.ndarray, pl.Series]:
+    """(block, address) of every household; a few addresses need quoting, whatever the size of
+    the city."""
+    hh_block, hh_addr = places.homes(m.n_hh_all, rng)
+    forced = rng.permutation(m.n_hh)[: max(3, m.n_hh // 3000)]
+    hh_addr = hh_addr.scatter(
+        forced,
+        cat(
+            places.block_base.gather(hh_block[forced]),
+            "1号　",
+            places.tricky_b.gather(np.arange(len(forced)) % len(places.tricky_b)),
+            "　101",
+        ),
+    )
+    return hh_block, hh_addr
+
+
+def _person_addresses(
+    rng, places: _Places, m: _Members, hh_block: np.ndarray, hh_addr: pl.Series
+) -> tuple[np.ndarray, pl.Series]:
+    """(block or -1, address) of each record: the household's home, or outside the city for
+    住登外."""
+    block = hh_block[m.hh].copy()
+    in_city = m.group != G_JUTO
+    block[~in_city] = -1
+    address = where(in_city, hh_addr.gather(m.hh), places.outside(m.total, rng))
+    return block, address
+
+
+# ---------------------------------------------------------------- numbers
+def _numbers(
+    rng, m: _Members, sz: _Sizes, appear: np.ndarray
+) -> tuple[pl.Series, pl.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """(宛名番号, 世帯番号, index of the household's head, has a 個人番号, 個人番号 as integers)."""
+    total = m.total
     atena_int = 1_000_000_000 + np.arange(total) * 7 + rng.integers(0, 7, total)
     # arrivals get numbers issued later: put them at the end of the numbering
     order_key = np.where(appear < 0, 0, 1 + appear)
@@ -424,29 +606,40 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     atena_int = np.empty_like(atena_int)
     atena_int[num_order] = atena_sorted
     atena_no = num(atena_int)
-    setai_int = 5_000_000_000 + np.arange(n_hh_all) * 5 + rng.integers(0, 5, n_hh_all)
-    setai_no = num(setai_int[hh])
+    setai_int = 5_000_000_000 + np.arange(m.n_hh_all) * 5 + rng.integers(0, 5, m.n_hh_all)
+    setai_no = num(setai_int[m.hh])
     # 世帯主: the head of each household (the first member with role 0)
-    head_of_hh = np.full(n_hh_all, -1)
-    heads = np.flatnonzero(role == 0)
-    head_of_hh[hh[heads[::-1]]] = heads[::-1]
-    head = np.maximum(head_of_hh[hh], 0)
-    setainushi = atena_no.gather(head)
-
+    head_of_hh = np.full(m.n_hh_all, -1)
+    heads = np.flatnonzero(m.role == 0)
+    head_of_hh[m.hh[heads[::-1]]] = heads[::-1]
+    head = np.maximum(head_of_hh[m.hh], 0)
     has_kojin = np.ones(total, bool)
-    has_kojin[group == G_JUTO] = rng.random(n_juto) < 0.4
-    has_kojin[group == G_ERR] = False
+    has_kojin[m.group == G_JUTO] = rng.random(sz.juto) < 0.4
+    has_kojin[m.group == G_ERR] = False
     kojin_int = kojin_numbers(rng, total)
+    return atena_no, setai_no, head, has_kojin, kojin_int
 
-    # -------------------------------------------------------------- status columns
+
+# ---------------------------------------------------------------- status columns
+def _status_columns(
+    rng,
+    m: _Members,
+    places: _Places,
+    nat: np.ndarray,
+    fam: np.ndarray,
+    shimei: pl.Series,
+    head: np.ndarray,
+    hh_addr: pl.Series,
+) -> dict[str, pl.Series]:
+    """住民区分, 異動事由, 国籍, 在留資格, 通称, 筆頭者 and earlier addresses, by column."""
+    total, group = m.total, m.group
     jumin_kbn = where(group == G_JUTO, "2", "1")
     jiyu_v = S(vocab.JUMIN_JIYU_START + ("出生", "転入", "住登外登録"))
     jiyu_i = rng.integers(0, 4, total)
-    jiyu_i = np.where(ages < 1, 4, jiyu_i)
+    jiyu_i = np.where(m.ages < 1, 4, jiyu_i)
     jiyu_i = np.select(
         [group == G_ARR, group == G_BIRTH, group == G_JUTO, group == G_ERR], [5, 4, 6, 5], jiyu_i
     )
-    jiyu = jiyu_v.gather(jiyu_i)
     kokuseki = S([f[0] for f in vocab.FOREIGN] + ["日本"]).gather(
         np.where(nat >= 0, nat, len(vocab.FOREIGN))
     )
@@ -460,40 +653,77 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     zairyu = S(z_all).gather(z_idx)
     kor = (nat == 1) & (zairyu == "特別永住者").to_numpy()
     # 通称 (a Japanese name in daily use) for some special permanent residents
-    tsusho_names, _ = _names(rng, total, male, fam.copy(), np.full(total, -1))
+    tsusho_names, _ = _names(rng, total, m.male, fam.copy(), np.full(total, -1))
     tsusho = where(kor & (rng.random(total) < 0.6), tsusho_names, "")
     hittosha = where((nat < 0) & (group != G_JUTO), shimei.gather(head), "")
-    tennyu_moto = where(np.isin(group, (G_ARR, G_ERR)), _outside(total, rng), "")
+    tennyu_moto = where(np.isin(group, (G_ARR, G_ERR)), places.outside(total, rng), "")
     prev = where(
         (group == G_RES) & (rng.random(total) < 0.15),
-        hh_addr.gather(rng.integers(0, n_hh_all, total)),
+        hh_addr.gather(rng.integers(0, m.n_hh_all, total)),
         "",
     )
+    return {
+        "jumin_kbn": jumin_kbn,
+        "jumin_jiyu": jiyu_v.gather(jiyu_i),
+        "kokuseki": kokuseki,
+        "zairyu_shikaku": zairyu,
+        "tsusho": tsusho,
+        "hittosha": hittosha,
+        "tennyu_moto_address": tennyu_moto,
+        "prev_address": prev,
+    }
 
-    # protected (支援措置) at start: ~0.3% of residents, whole households
-    protect = np.zeros(total, bool)
-    res_hh = np.unique(hh[group == G_RES])
-    cand = pick(rng, res_hh, max(1, int(n_res * 0.003 / 2.2) + 1))
-    protect[np.isin(hh, cand) & (group == G_RES)] = True
 
-    # former residents (消除 before START)
+def _protected(rng, m: _Members, sz: _Sizes) -> np.ndarray:
+    """Protected (支援措置) at start: ~0.3% of residents, whole households."""
+    protect = np.zeros(m.total, bool)
+    res_hh = np.unique(m.hh[m.group == G_RES])
+    cand = pick(rng, res_hh, max(1, int(sz.res * 0.003 / 2.2) + 1))
+    protect[np.isin(m.hh, cand) & (m.group == G_RES)] = True
+    return protect
+
+
+def _former_residents(
+    rng,
+    m: _Members,
+    sz: _Sizes,
+    places: _Places,
+    meiji: np.ndarray,
+    has_kojin: np.ndarray,
+    kojin_int: np.ndarray,
+) -> dict:
+    """消除 before START: date, reason (death or move out), where to; and the 個人番号 column
+    (none for deaths before the introduction of 個人番号)."""
+    total = m.total
     shojo = np.full(total, np.datetime64("NaT"), dtype="datetime64[D]")
-    hm = group == G_HIST
-    shojo[hm] = np.datetime64("2016-04-01") + rng.integers(0, 3600, n_hist).astype("timedelta64[D]")
+    hm = m.group == G_HIST
+    shojo[hm] = np.datetime64("2016-04-01") + rng.integers(0, 3600, sz.hist).astype(
+        "timedelta64[D]"
+    )
     shojo[meiji] = np.datetime64("2000-04-01") + rng.integers(0, 3000, len(meiji)).astype(
         "timedelta64[D]"
     )
     shojo[hm] = np.minimum(shojo[hm], np.datetime64(INITIAL) - np.timedelta64(10, "D"))
     sj = np.zeros(total, np.int8)  # 0 none, 1 death, 2 move out
-    sj[hm] = np.where(rng.random(n_hist) < 0.6, 1, 2)
+    sj[hm] = np.where(rng.random(sz.hist) < 0.6, 1, 2)
     sj[meiji] = 1
-    shojo_jiyu = S(["", "01", "02"]).gather(sj)
-    tenshutsu = where(hm & (sj == 2), _outside(total, rng), "")
-    # death before the introduction of 個人番号: no number
-    has_kojin &= ~(hm & (shojo < np.datetime64("2016-01-01")))
-    kojin = where(has_kojin, num(kojin_int), "")
+    tenshutsu = where(hm & (sj == 2), places.outside(total, rng), "")
+    has_kojin = has_kojin & ~(hm & (shojo < np.datetime64("2016-01-01")))
+    return {
+        "shojo": shojo,
+        "shojo_jiyu": S(["", "01", "02"]).gather(sj),
+        "tenshutsu_saki_address": tenshutsu,
+        "kojin_no": where(has_kojin, num(kojin_int), ""),
+    }
 
-    # changed_at of the first delivery
+
+def _first_changed_at(
+    rng, m: _Members, birth: np.ndarray, shojo: np.ndarray, appear: np.ndarray, act: np.ndarray
+) -> np.ndarray:
+    """changed_at of each record's first delivery: some time before the initial set (after a
+    former resident's 消除), or the day it appears in the period."""
+    total = m.total
+    hm = m.group == G_HIST
     lo = np.maximum(birth, np.datetime64("2003-01-06")).astype("datetime64[s]")
     hi = np.datetime64(INITIAL, "s")
     span = (hi - lo).astype(np.int64)
@@ -506,15 +736,29 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     )
     day_start = act.astype("datetime64[s]")
     late_time = rng.integers(9 * 3600, 17 * 3600, total).astype("timedelta64[s]")
-    created = np.where(appear >= 0, day_start[np.maximum(appear, 0)] + late_time, created)
+    return np.where(appear >= 0, day_start[np.maximum(appear, 0)] + late_time, created)
 
-    # -------------------------------------------------------------- events of the period
+
+# ---------------------------------------------------------------- events of the period
+def _period_events(
+    rng,
+    seed: int,
+    m: _Members,
+    protect: np.ndarray,
+    places: _Places,
+    act: np.ndarray,
+    frac: float,
+) -> dict:
+    """At most one event a resident in the period (move out, 転居, death, 職権消除, new
+    protection), its day and time, the new address of a 転居, and the columns that go with them."""
+    total, hh = m.total, m.hh
+    days = len(act)
     event = np.zeros(total, dtype=np.int8)
     ev_day = np.full(total, -1)
-    r_res = group == G_RES
+    r_res = m.group == G_RES
     # household moves (out of the city, or within it)
-    hh_u = rng.random(n_hh_all)
-    hh_day = rng.integers(0, days, n_hh_all)
+    hh_u = rng.random(m.n_hh_all)
+    hh_day = rng.integers(0, days, m.n_hh_all)
     mv_out = hh_u < 0.04 * frac
     mv_in = (hh_u >= 0.04 * frac) & (hh_u < 0.07 * frac)
     hmask = r_res & ~protect
@@ -522,6 +766,7 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     event[hmask & mv_in[hh]] = EV_TENKYO
     ev_day[event > 0] = hh_day[hh[event > 0]]
     # deaths by age
+    ages = m.ages
     mort = np.select(
         [ages < 40, ages < 60, ages < 75, ages < 85, ages < 95],
         [0.0005, 0.002, 0.008, 0.03, 0.1],
@@ -535,6 +780,7 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
     event[newprot] = EV_PROTECT
     single_ev = (event == EV_DEATH) | (event == EV_SHOKKEN) | (event == EV_PROTECT)
     ev_day[single_ev] = rng.integers(0, days, single_ev.sum())
+    day_start = act.astype("datetime64[s]")
     ev_time = np.where(
         ev_day >= 0,
         day_start[np.maximum(ev_day, 0)]
@@ -542,17 +788,30 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
         np.datetime64("NaT"),
     )
     # new addresses for 転居 (same for the whole household)
-    hh_new_block, hh_new_addr = _hh_addresses(n_hh_all, stream(seed, "people", "tenkyo"))
+    hh_new_block, hh_new_addr = places.homes(m.n_hh_all, stream(seed, "people", "tenkyo"))
     new_block = np.where(event == EV_TENKYO, hh_new_block[hh], -1)
     new_addr = where(event == EV_TENKYO, hh_new_addr.gather(hh), "")
-    new_out = _outside(total, rng)
+    new_out = places.outside(total, rng)
     ev_date = np.where(ev_day >= 0, act[np.maximum(ev_day, 0)], np.datetime64("NaT"))
     death_date = ev_date - rng.integers(1, 8, total).astype("timedelta64[D]")
+    return {
+        "event": event,
+        "event_day": ev_day,
+        "event_time": ev_time,
+        "death_date": death_date,
+        "new_block": new_block,
+        "new_address": new_addr,
+        "out_address": new_out,
+    }
 
-    # out-of-order older versions for some moves (delivered 1-3 days after the newer change)
+
+def _late_versions(
+    rng, event: np.ndarray, ev_day: np.ndarray, ev_time: np.ndarray, days: int
+) -> pl.DataFrame:
+    """Out-of-order older versions for some moves (delivered 1-3 days after the newer change)."""
     can_late = ((event == EV_TENKYO) | (event == EV_MOVEOUT)) & (ev_day >= 0) & (ev_day + 3 < days)
     late_p = pick(rng, np.flatnonzero(can_late), max(1, int(can_late.sum() * 0.08)))
-    late = pl.DataFrame(
+    return pl.DataFrame(
         {
             "pidx": late_p,
             "deliver_day": ev_day[late_p] + rng.integers(1, 4, len(late_p)),
@@ -563,56 +822,6 @@ def build(seed: int, persons: int, cal: Calendar, progress=None) -> People:
         },
         schema={"pidx": pl.Int64, "deliver_day": pl.Int64, "changed_at": pl.Datetime("ms")},
     )
-    new_ward_idx = np.where(new_block >= 0, b_ward[np.maximum(new_block, 0)], -1)
-
-    df = pl.DataFrame(
-        {
-            "pidx": np.arange(total),
-            "group": group.astype(np.int8),
-            "hh": hh,
-            "role": role.astype(np.int8),
-            "atena_no": atena_no,
-            "kojin_no": kojin,
-            "setai_no": setai_no,
-            "shimei": shimei,
-            "shimei_kana": kana,
-            "birth": birth,
-            "sex": num(np.where(male, 1, 2)),
-            "zokugara": S(ZOKUGARA).gather(zoku),
-            "jumin_kbn": jumin_kbn,
-            "setainushi_atena_no": setainushi,
-            "jumin_jiyu": jiyu,
-            "ward_idx": ward_idx,
-            "ward_code": ward_code,
-            "block": block,
-            "address": address,
-            "prev_address": prev,
-            "tennyu_moto_address": tennyu_moto,
-            "tenshutsu_saki_address": tenshutsu,
-            "hittosha": hittosha,
-            "shojo": shojo,
-            "shojo_jiyu": shojo_jiyu,
-            "kokuseki": kokuseki,
-            "tsusho": tsusho,
-            "protected": protect,
-            "zairyu_shikaku": zairyu,
-            "nationality": nat,
-            "appear_day": appear,
-            "created_at": created.astype("datetime64[ms]"),
-            "event": event,
-            "event_day": ev_day,
-            "event_time": ev_time.astype("datetime64[ms]"),
-            "death_date": death_date,
-            "new_block": new_block,
-            "new_address": new_addr,
-            "new_ward_idx": new_ward_idx,
-            "out_address": new_out,
-            "new_ward_code": ward_codes.gather(np.where(new_ward_idx >= 0, new_ward_idx, 10)),
-        }
-    )
-    if progress:
-        progress(f"generate: {total} 宛名 records in {n_hh_all} households")
-    return People(df=df, blocks=blocks, late=late, seed=seed)
 
 
 def age_on(birth: np.ndarray, on: dt.date) -> np.ndarray:
@@ -621,17 +830,27 @@ def age_on(birth: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - by - ((on.month * 100 + on.day) < (bm * 100 + bd))
 
 
-# The 宛名 record without change_type / changed_at, which the change-file writer adds.
-ATENA_TEXT_COLS = EXTRACTS["atena"].columns[:-2]
-
-
 def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:
     """Every version of every 宛名 record: extract columns as text, plus _pidx, _changed_at,
     _ct (I/U/D) and _deliver (extract date)."""
-    from .eras import era
-
     df = people.df
     act = np.array(cal.activity, dtype="datetime64[D]")
+    state = _atena_state(df)
+    appear = df["appear_day"].to_numpy()
+    deliver = np.where(appear >= 0, act[np.maximum(appear, 0)], np.datetime64(INITIAL))
+    first = state.with_columns(
+        _changed_at=df["created_at"], _ct=pl.lit("I"), _deliver=pl.Series(deliver).cast(pl.Date)
+    )
+    parts = [first]
+    parts += _atena_deletions(df, state, act, cal.days)
+    parts += _atena_event_updates(df, state, act)
+    parts.append(_new_heads(people, state, cal))
+    parts += _atena_late_versions(people, state, act)
+    return pl.concat(parts)
+
+
+def _atena_state(df: pl.DataFrame) -> pl.DataFrame:
+    """The 宛名 record of each person as text, as it stands at the start (plus _pidx)."""
     state = df.select(
         "atena_no",
         "kojin_no",
@@ -658,76 +877,89 @@ def atena_rows(people: People, cal: Calendar) -> pl.DataFrame:
         "zairyu_shikaku",
         pl.col("pidx").alias("_pidx"),
     )
-    appear = df["appear_day"].to_numpy()
-    deliver = np.where(appear >= 0, act[np.maximum(appear, 0)], np.datetime64(INITIAL))
-    first = state.with_columns(
-        _changed_at=df["created_at"], _ct=pl.lit("I"), _deliver=pl.Series(deliver).cast(pl.Date)
-    )
-    parts = [first]
-    # erroneous double registrations, deleted a few days later
+    return state
+
+
+def _atena_deletions(
+    df: pl.DataFrame, state: pl.DataFrame, act: np.ndarray, days: int
+) -> list[pl.DataFrame]:
+    """Erroneous double registrations, deleted a few days later."""
     err = df.filter(pl.col("group") == G_ERR)
-    if err.height:
-        e_day = np.minimum(err["appear_day"].to_numpy() + 2, cal.days - 1)
-        parts.append(
-            state.filter(pl.col("_pidx").is_in(err["pidx"].implode())).with_columns(
-                _changed_at=pl.Series(
-                    act[e_day].astype("datetime64[ms]") + np.timedelta64(15 * 3600 * 1000, "ms")
-                ),
-                _ct=pl.lit("D"),
-                _deliver=pl.Series(act[e_day]).cast(pl.Date),
-            )
-        )
-    ev = df.filter(pl.col("event") > 0)
-    if ev.height:
-        e = ev["event"].to_numpy()
-        edate = act[ev["event_day"].to_numpy()]
-        cur = state.filter(pl.col("_pidx").is_in(ev["pidx"].implode())).sort("_pidx")
-        ev = ev.sort("pidx")
-        shojo = np.where(
-            e == EV_DEATH,
-            ev["death_date"].to_numpy(),
-            np.where(np.isin(e, (EV_MOVEOUT, EV_SHOKKEN)), edate, np.datetime64("NaT")),
-        )
-        upd = cur.with_columns(
-            shojo_date=pl.Series(era(shojo.astype("datetime64[D]"))),
-            shojo_jiyu=pl.Series(
-                np.select([e == EV_DEATH, e == EV_MOVEOUT, e == EV_SHOKKEN], ["01", "02", "03"], "")
+    if not err.height:
+        return []
+    e_day = np.minimum(err["appear_day"].to_numpy() + 2, days - 1)
+    return [
+        state.filter(pl.col("_pidx").is_in(err["pidx"].implode())).with_columns(
+            _changed_at=pl.Series(
+                act[e_day].astype("datetime64[ms]") + np.timedelta64(15 * 3600 * 1000, "ms")
             ),
-            tenshutsu_saki_address=pl.when(pl.Series(e == EV_MOVEOUT))
-            .then(ev["out_address"])
-            .otherwise(pl.col("tenshutsu_saki_address")),
-            address=pl.when(pl.Series(e == EV_TENKYO))
-            .then(ev["new_address"])
-            .otherwise(pl.col("address")),
-            prev_address=pl.when(pl.Series(e == EV_TENKYO))
-            .then(pl.col("address"))
-            .otherwise(pl.col("prev_address")),
-            ward_code=pl.when(pl.Series(e == EV_TENKYO))
-            .then(ev["new_ward_code"])
-            .otherwise(pl.col("ward_code")),
-            jumin_jiyu=pl.when(pl.Series(e == EV_TENKYO))
-            .then(pl.lit("転居"))
-            .otherwise(pl.col("jumin_jiyu")),
-            shori_teishi=pl.when(pl.Series(e == EV_PROTECT))
-            .then(pl.lit("1"))
-            .otherwise(pl.col("shori_teishi")),
-            _changed_at=ev["event_time"],
+            _ct=pl.lit("D"),
+            _deliver=pl.Series(act[e_day]).cast(pl.Date),
+        )
+    ]
+
+
+def _atena_event_updates(
+    df: pl.DataFrame, state: pl.DataFrame, act: np.ndarray
+) -> list[pl.DataFrame]:
+    """The U row of each event of the period: 消除 (death, move out, 職権), 転居, protection."""
+    ev = df.filter(pl.col("event") > 0)
+    if not ev.height:
+        return []
+    e = ev["event"].to_numpy()
+    edate = act[ev["event_day"].to_numpy()]
+    cur = state.filter(pl.col("_pidx").is_in(ev["pidx"].implode())).sort("_pidx")
+    ev = ev.sort("pidx")
+    shojo = np.where(
+        e == EV_DEATH,
+        ev["death_date"].to_numpy(),
+        np.where(np.isin(e, (EV_MOVEOUT, EV_SHOKKEN)), edate, np.datetime64("NaT")),
+    )
+    upd = cur.with_columns(
+        shojo_date=pl.Series(era(shojo.astype("datetime64[D]"))),
+        shojo_jiyu=pl.Series(
+            np.select([e == EV_DEATH, e == EV_MOVEOUT, e == EV_SHOKKEN], ["01", "02", "03"], "")
+        ),
+        tenshutsu_saki_address=pl.when(pl.Series(e == EV_MOVEOUT))
+        .then(ev["out_address"])
+        .otherwise(pl.col("tenshutsu_saki_address")),
+        address=pl.when(pl.Series(e == EV_TENKYO))
+        .then(ev["new_address"])
+        .otherwise(pl.col("address")),
+        prev_address=pl.when(pl.Series(e == EV_TENKYO))
+        .then(pl.col("address"))
+        .otherwise(pl.col("prev_address")),
+        ward_code=pl.when(pl.Series(e == EV_TENKYO))
+        .then(ev["new_ward_code"])
+        .otherwise(pl.col("ward_code")),
+        jumin_jiyu=pl.when(pl.Series(e == EV_TENKYO))
+        .then(pl.lit("転居"))
+        .otherwise(pl.col("jumin_jiyu")),
+        shori_teishi=pl.when(pl.Series(e == EV_PROTECT))
+        .then(pl.lit("1"))
+        .otherwise(pl.col("shori_teishi")),
+        _changed_at=ev["event_time"],
+        _ct=pl.lit("U"),
+        _deliver=pl.Series(edate).cast(pl.Date),
+    )
+    return [upd]
+
+
+def _atena_late_versions(
+    people: People, state: pl.DataFrame, act: np.ndarray
+) -> list[pl.DataFrame]:
+    """Out-of-order older versions, delivered after the newer change."""
+    if not people.late.height:
+        return []
+    late = people.late.sort("pidx")
+    old = state.filter(pl.col("_pidx").is_in(late["pidx"].implode())).sort("_pidx")
+    return [
+        old.with_columns(
+            _changed_at=late["changed_at"],
             _ct=pl.lit("U"),
-            _deliver=pl.Series(edate).cast(pl.Date),
+            _deliver=pl.Series(act[late["deliver_day"].to_numpy()]).cast(pl.Date),
         )
-        parts.append(upd)
-    parts.append(_new_heads(people, state, cal))
-    if people.late.height:
-        late = people.late.sort("pidx")
-        old = state.filter(pl.col("_pidx").is_in(late["pidx"].implode())).sort("_pidx")
-        parts.append(
-            old.with_columns(
-                _changed_at=late["changed_at"],
-                _ct=pl.lit("U"),
-                _deliver=pl.Series(act[late["deliver_day"].to_numpy()]).cast(pl.Date),
-            )
-        )
-    return pl.concat(parts)
+    ]
 
 
 def _new_heads(people: People, state: pl.DataFrame, cal: Calendar) -> pl.DataFrame:

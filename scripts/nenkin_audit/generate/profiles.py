@@ -32,7 +32,7 @@ class Profile:
     supervisory_cases: tuple[int, int] = (3, 12)  # cases re-opened per checker and day
     supervisory_lookback: int = 10  # calendar days back a checked case may come from
 
-    # moves between two departments of §4 mid-period (転出 3 + 転入 2, same day), as a share of
+    # moves inside docs/raw-interface.md §4.1 mid-period (転出 3 + 転入 2, same day), as a share of
     # the office staff; the April round of moves exists in every profile
     kk_transfers: float = 0.0
 

@@ -11,23 +11,25 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..project import code_set, seed_rows
 from . import vocab
 from .calendar import INITIAL, START, Calendar, is_working_day
 from .people import EV_NONE, G_RES, People, age_on
 from .profiles import STANDARD, Profile
 from .rng import stream
 
-OFFICE_DEPTS = ("H00",) + tuple(f"K{i:02d}" for i in range(1, 11)) + ("S01", "S02", "S03")
-DEPTS = OFFICE_DEPTS + ("I01", "J01")
-#: ward index (0..9) of each office; H00 serves the whole city (-1)
+_OFFICES = seed_rows("codes/code_offices")
+_WARD_CODES = code_set("code_wards")
+#: every department of the code seed, in its order; the offices that serve residents first
+DEPTS = tuple(o["office_code"] for o in _OFFICES)
+OFFICE_DEPTS = tuple(o["office_code"] for o in _OFFICES if o["serves_residents"] == "true")
+#: ward index (position in the ward seed) of each office; one without a ward (H00) serves the
+#: whole city (-1)
 OFFICE_WARD = {
-    "H00": -1,
-    **{f"K{i:02d}": i - 1 for i in range(1, 11)},
-    "S01": 2,
-    "S02": 6,
-    "S03": 9,
+    o["office_code"]: _WARD_CODES.index(o["ward_code"]) if o["ward_code"] else -1
+    for o in _OFFICES
+    if o["serves_residents"] == "true"
 }
-FAR = dt.date(2099, 12, 31)
 
 
 @dataclass
@@ -85,17 +87,66 @@ def build(
     profile: Profile = STANDARD,
 ) -> Staff:
     rng = stream(seed, "staff")
-    n_target = staff_count(persons, n_staff)
+    dept0, role = _initial_accounts(rng, staff_count(persons, n_staff))
+    n0 = len(dept0)
+    picker = _Picker(rng, dept0)
+    rows, hires, moves = _april_round(rng, picker, dept0, role)
+    leave = _mid_period_departures(rng, cal, picker, dept0, role, moves, rows, hires)
+    kk = _mid_moves(profile, cal, rng, n0, picker.take, dept0, moves, role, picker.dsize)
+    dept_start, role_all, valid_from, kengen, contractor = _new_accounts(rng, dept0, role, hires)
+    atena_pidx, atena_no = _own_atena(rng, people, role_all)
+    n_all = len(dept_start)
+    staff = pl.DataFrame(
+        {
+            "sidx": np.arange(n_all),
+            "staff_id": [f"S{i + 1:05d}" for i in range(n_all)],
+            "role": role_all.astype(str),
+            "kengen": kengen,
+            "contractor_code": contractor,
+            "atena_pidx": atena_pidx,
+            "staff_atena_no": atena_no.astype(str),
+            "valid_from": valid_from,
+            "home_dept": dept_start.astype(str),
+        }
+    )
+    periods = _state_periods(n0, dept_start, valid_from, rows, moves, kk, leave, cal.end)
+    sid = staff["staff_id"].to_list()
+    jinji = _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, START, cal.end)
+    leavers = pl.DataFrame(
+        [(s, kind, e, susp, dept_from) for s, kind, e, susp, dept_from, _ in rows],
+        schema={
+            "sidx": pl.Int64,
+            "kind": pl.String,
+            "effective": pl.Date,
+            "suspend": pl.Date,
+            "dept": pl.String,
+        },
+        orient="row",
+    )
+    terminals, ledger_dates = _terminals(periods, cal, rng)
+    if progress:
+        progress(
+            f"generate: {n_all} staff accounts ({n0} at start), {jinji.height} 人事異動, "
+            f"{terminals.height} terminals"
+        )
+    return Staff(
+        staff=staff,
+        periods=periods,
+        jinji=jinji,
+        terminals=terminals,
+        ledger_dates=ledger_dates,
+        leavers=leavers,
+    )
+
+
+def _initial_accounts(rng, n_target: int) -> tuple[np.ndarray, np.ndarray]:
+    """(department, role) of the accounts at the start: departments by ward population; roles
+    1 一般, 2 審査, 3 管理 (one per office of four or more), 4 委託 in I01."""
     ward_w = np.array([w[2] for w in vocab.WARDS])
     w = np.concatenate([[0.12], 0.65 * ward_w / ward_w.sum(), [0.03, 0.03, 0.03], [0.05, 0.02]])
     counts = _alloc(n_target, w)
     dept0 = np.repeat(np.array(DEPTS), counts)
     n0 = len(dept0)
-    end = cal.end
-    end_excl = end + dt.timedelta(days=1)
-    frac = cal.days / 245
-
-    # roles: 1 一般, 2 審査, 3 管理 (one per office of four or more), 4 委託 in I01
     role = np.where(rng.random(n0) < 0.25, "2", "1").astype(object)
     for d in OFFICE_DEPTS:
         idx = np.flatnonzero(dept0 == d)
@@ -107,33 +158,52 @@ def build(
     jidx = np.flatnonzero(dept0 == "J01")
     role[jidx] = "1"
     role[jidx[:1]] = "3"
+    return dept0, role
 
-    # -------------------------------------------------- events: who leaves, who comes
-    rows = []  # (sidx, kind, effective, suspend, dept_from, dept_to)
-    movable = np.flatnonzero(np.isin(dept0, OFFICE_DEPTS))
-    perm = rng.permutation(movable)
-    dsize = {d: int((dept0 == d).sum()) for d in DEPTS}
+
+# -------------------------------------------------- events: who leaves, who comes
+#: a departure: (sidx, kind retire / transfer, effective, suspend, dept_from, dept_to)
+_Departure = tuple[int, str, dt.date, dt.date, str, str]
+#: a new account: (start, dept, ido_type 1 採用 / 2 転入)
+_Hire = tuple[dt.date, str, str]
+
+
+class _Picker:
+    """Draws office members for events, each member at most once, in one random order."""
+
+    def __init__(self, rng, dept0: np.ndarray) -> None:
+        movable = np.flatnonzero(np.isin(dept0, OFFICE_DEPTS))
+        self.perm = rng.permutation(movable)
+        self.dsize = {d: int((dept0 == d).sum()) for d in DEPTS}
+        self.used: set[int] = set()
+
+    def take(self, k: int, cond=lambda i: True) -> list[int]:
+        got = []
+        for i in self.perm:
+            if len(got) >= k:
+                break
+            if int(i) in self.used or not cond(int(i)):
+                continue
+            got.append(int(i))
+            self.used.add(int(i))
+        return got
+
+
+def _april_round(
+    rng, picker: _Picker, dept0: np.ndarray, role: np.ndarray
+) -> tuple[list[_Departure], list[_Hire], dict[int, str]]:
+    """The April round: retirements at the end of March, transfers out on 04-01 (each replaced
+    by a new account), and swaps between two offices (sidx -> new dept)."""
+    n0 = len(dept0)
     n_ret = max(1, int(round(n0 * 0.05)))
     n_out = max(1, int(round(n0 * 0.05)))
     n_swap = max(2, int(round(n0 * 0.10))) // 2 * 2
-    used = set()
-
-    def take(k, cond=lambda i: True):
-        got = []
-        for i in perm:
-            if len(got) >= k:
-                break
-            if int(i) in used or not cond(int(i)):
-                continue
-            got.append(int(i))
-            used.add(int(i))
-        return got
-
     april = START
-    retire = take(n_ret, lambda i: role[i] != "3")
-    out = take(n_out, lambda i: role[i] != "3")
-    swaps = take(n_swap, lambda i: role[i] != "3")
-    hires = []  # (new sidx, effective, dept, kind)
+    retire = picker.take(n_ret, lambda i: role[i] != "3")
+    out = picker.take(n_out, lambda i: role[i] != "3")
+    swaps = picker.take(n_swap, lambda i: role[i] != "3")
+    rows: list[_Departure] = []
+    hires: list[_Hire] = []
     for i in retire:
         delay = int(rng.integers(2, 11))
         rows.append((i, "retire", INITIAL, START + dt.timedelta(days=delay), dept0[i], ""))
@@ -147,52 +217,60 @@ def build(
         if dept0[a] != dept0[b]:
             moves[a] = dept0[b]
             moves[b] = dept0[a]
-    # mid-period: retirements, transfers out, leave (休職) and return (復職)
-    leave = []
-    if cal.days >= 15:
-        mid_days = [d for d in cal.activity[5:-3]] or list(cal.activity)
-        n_mid = max(1, int(round(n0 * 0.02 * frac)))
+    return rows, hires, moves
 
-        def mid_date():
-            return mid_days[int(rng.integers(0, len(mid_days)))]
 
-        for i in take(n_mid, lambda i: role[i] != "3" and dsize[dept0[i]] >= 2):
-            e = mid_date()
-            rows.append(
-                (
-                    i,
-                    "retire",
-                    e,
-                    e + dt.timedelta(days=int(rng.integers(3, 9))),
-                    moves.get(i, dept0[i]),
-                    "",
-                )
-            )
-            hires.append(
-                (e + dt.timedelta(days=int(rng.integers(1, 10))), moves.get(i, dept0[i]), "1")
-            )
-        for i in take(n_mid, lambda i: role[i] != "3" and dsize[dept0[i]] >= 2):
-            e = mid_date()
-            rows.append(
-                (
-                    i,
-                    "transfer",
-                    e,
-                    e + dt.timedelta(days=int(rng.integers(3, 9))),
-                    moves.get(i, dept0[i]),
-                    "",
-                )
-            )
-            hires.append((e, moves.get(i, dept0[i]), "2"))
-        for i in take(
-            max(1, int(round(n0 * 0.02 * frac))), lambda i: role[i] != "3" and dsize[dept0[i]] >= 3
-        ):
-            e = mid_date()
-            r = e + dt.timedelta(days=int(rng.integers(20, 61)))
-            leave.append((i, e, r))
-    kk = _mid_moves(profile, cal, rng, n0, take, dept0, moves, role, dsize)
+def _mid_period_departures(
+    rng,
+    cal: Calendar,
+    picker: _Picker,
+    dept0: np.ndarray,
+    role: np.ndarray,
+    moves: dict[int, str],
+    rows: list[_Departure],
+    hires: list[_Hire],
+) -> list[tuple[int, dt.date, dt.date]]:
+    """Mid-period retirements and transfers out (appended to rows, their replacements to
+    hires); returns the leaves (休職 and 復職): (sidx, start, return)."""
+    leave: list[tuple[int, dt.date, dt.date]] = []
+    if cal.days < 15:
+        return leave
+    n0 = len(dept0)
+    dsize = picker.dsize
+    frac = cal.days / 245
+    mid_days = [d for d in cal.activity[5:-3]] or list(cal.activity)
+    n_mid = max(1, int(round(n0 * 0.02 * frac)))
 
-    # new accounts
+    def mid_date():
+        return mid_days[int(rng.integers(0, len(mid_days)))]
+
+    for i in picker.take(n_mid, lambda i: role[i] != "3" and dsize[dept0[i]] >= 2):
+        e = mid_date()
+        dept = moves.get(i, dept0[i])
+        rows.append((i, "retire", e, e + dt.timedelta(days=int(rng.integers(3, 9))), dept, ""))
+        hires.append((e + dt.timedelta(days=int(rng.integers(1, 10))), dept, "1"))
+    for i in picker.take(n_mid, lambda i: role[i] != "3" and dsize[dept0[i]] >= 2):
+        e = mid_date()
+        dept = moves.get(i, dept0[i])
+        rows.append((i, "transfer", e, e + dt.timedelta(days=int(rng.integers(3, 9))), dept, ""))
+        hires.append((e, dept, "2"))
+    for i in picker.take(
+        max(1, int(round(n0 * 0.02 * frac))),
+        lambda i: role[i] != "3" and dsize[dept0[i]] >= 3,
+    ):
+        e = mid_date()
+        r = e + dt.timedelta(days=int(rng.integers(20, 61)))
+        leave.append((i, e, r))
+    return leave
+
+
+# -------------------------------------------------- new accounts
+def _new_accounts(
+    rng, dept0: np.ndarray, role: np.ndarray, hires: list[_Hire]
+) -> tuple[np.ndarray, np.ndarray, list[dt.date], np.ndarray, np.ndarray]:
+    """Every account, those at the start and the hires: (starting dept, role, valid_from,
+    may display 個人番号, contractor code)."""
+    n0 = len(dept0)
     new_dept = [h[1] for h in hires]
     new_start = [h[0] for h in hires]
     n_all = n0 + len(hires)
@@ -213,8 +291,14 @@ def build(
     )
     kengen[np.isin(dept_start, ("J01",))] = "0"
     contractor = np.where(role_all == "4", np.where(rng.random(n_all) < 0.6, "CT01", "CT02"), "")
+    return dept_start, role_all, valid_from, kengen, contractor
 
-    # -------------------------------------------------- own 宛名 (residents among the staff)
+
+# -------------------------------------------------- own 宛名 (residents among the staff)
+def _own_atena(rng, people: People, role_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pidx or -1, 宛名番号 or '') of each account's member where the member lives in the
+    city: residents aged 22-64 without an event or protection."""
+    n_all = len(role_all)
     df = people.df
     age = age_on(df["birth"].to_numpy().astype("datetime64[D]"), START)
     cand = np.flatnonzero(
@@ -232,23 +316,25 @@ def build(
         else np.full(n_all, -1)
     )
     atena_no = np.where(atena_pidx >= 0, df["atena_no"].to_numpy()[np.maximum(atena_pidx, 0)], "")
+    return atena_pidx, atena_no
 
-    staff = pl.DataFrame(
-        {
-            "sidx": np.arange(n_all),
-            "staff_id": [f"S{i + 1:05d}" for i in range(n_all)],
-            "role": role_all.astype(str),
-            "kengen": kengen,
-            "contractor_code": contractor,
-            "atena_pidx": atena_pidx,
-            "staff_atena_no": atena_no.astype(str),
-            "valid_from": valid_from,
-            "home_dept": dept_start.astype(str),
-        }
-    )
 
-    # -------------------------------------------------- state periods
-    per = []  # sidx, from, to, dept, status, valid_to, working
+# -------------------------------------------------- state periods
+def _state_periods(
+    n0: int,
+    dept_start: np.ndarray,
+    valid_from: list[dt.date],
+    rows: list[_Departure],
+    moves: dict[int, str],
+    kk: dict[int, tuple[dt.date, str]],
+    leave: list[tuple[int, dt.date, dt.date]],
+    end: dt.date,
+) -> pl.DataFrame:
+    """Each account's periods of one state: sidx, p_from, p_to (exclusive), dept, status,
+    valid_to, working. A leaver's account stays active some days after the departure."""
+    april = START
+    end_excl = end + dt.timedelta(days=1)
+    per = []
 
     def add(s, f, t, dept, status, vto, working):
         if f < t:
@@ -256,7 +342,7 @@ def build(
 
     leaving = {r[0]: r for r in rows}
     on_leave = {i: (e, r) for i, e, r in leave}
-    for s in range(n_all):
+    for s in range(len(dept_start)):
         d0 = dept_start[s]
         f0 = INITIAL if s < n0 else valid_from[s]
         if s in leaving:
@@ -297,37 +383,7 @@ def build(
         },
         orient="row",
     ).with_columns(pl.col("p_to").clip(upper_bound=end_excl))
-    periods = periods.filter(pl.col("p_from") < pl.col("p_to"))
-
-    sid = staff["staff_id"].to_list()
-    jinji = _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end)
-
-    leavers = pl.DataFrame(
-        [(s, kind, e, susp, dept_from) for s, kind, e, susp, dept_from, _ in rows],
-        schema={
-            "sidx": pl.Int64,
-            "kind": pl.String,
-            "effective": pl.Date,
-            "suspend": pl.Date,
-            "dept": pl.String,
-        },
-        orient="row",
-    )
-
-    terminals, ledger_dates = _terminals(periods, cal, rng)
-    if progress:
-        progress(
-            f"generate: {n_all} staff accounts ({n0} at start), {jinji.height} 人事異動, "
-            f"{terminals.height} terminals"
-        )
-    return Staff(
-        staff=staff,
-        periods=periods,
-        jinji=jinji,
-        terminals=terminals,
-        ledger_dates=ledger_dates,
-        leavers=leavers,
-    )
+    return periods.filter(pl.col("p_from") < pl.col("p_to"))
 
 
 def _terminals(periods: pl.DataFrame, cal: Calendar, rng) -> tuple[pl.DataFrame, list[dt.date]]:
@@ -383,7 +439,7 @@ def _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end) -> pl.Data
     for k, (e, dept, kind) in enumerate(hires):
         s = n0 + k
         ji.append((sid[s], e, kind, "", dept))
-    # a move between two departments of §4: 転出 (3) and 転入 (2), same day, both depts filled
+    # a move inside docs/raw-interface.md §4.1: 転出 (3) and 転入 (2), same day, both depts filled
     for s, to in moves.items():
         ji.append((sid[s], april, "3", dept0[s], to))
         ji.append((sid[s], april, "2", dept0[s], to))
@@ -424,7 +480,7 @@ def _jinji(sid, rows, hires, n0, moves, kk, leave, dept0, april, end) -> pl.Data
 
 
 def _mid_moves(profile: Profile, cal: Calendar, rng, n0, take, dept0, moves, role, dsize):
-    """Mid-period moves between two office departments of §4 (profile.kk_transfers): sidx ->
+    """Mid-period moves between offices of docs/raw-interface.md §4.1 (profile.kk_transfers): sidx ->
     (effective date, new dept). The member keeps working, in the new department from that day."""
     kk: dict[int, tuple[dt.date, str]] = {}
     if profile.kk_transfers <= 0 or cal.days < 10:

@@ -4,6 +4,8 @@ Every string here must be encodable in CP932 (checked by the tests)."""
 
 from __future__ import annotations
 
+from ..project import code_set, seed_rows
+
 FULL_SPACE = "\u3000"
 
 # (surname, katakana), roughly by frequency.
@@ -321,18 +323,24 @@ FOREIGN: tuple[
     ),
 )
 
-# The ten wards (spec §4), their codes and relative populations, and invented town names.
-WARDS: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
-    ("11101", "西区", 0.95, ("青葉台", "西原町", "水辺", "松風台", "川辺町", "若草")),
-    ("11102", "北区", 1.50, ("北原町", "宮の森", "日向町", "本郷台", "緑が丘", "桜並木")),
-    ("11103", "大宮区", 1.20, ("中央通町", "宮前町", "仲町", "錦町", "大門町", "花園町")),
-    ("11104", "見沼区", 1.65, ("東台", "春日町", "沼田", "丸山町", "深谷台", "島野")),
-    ("11105", "中央区", 1.00, ("新町", "上落町", "下落町", "鈴原", "八幡町", "本町東")),
-    ("11106", "桜区", 1.00, ("道場町", "田島台", "西堀", "栄町", "神田町", "白石")),
-    ("11107", "浦和区", 1.65, ("高砂台", "常盤町", "岸町", "仲原", "北浦", "領家町")),
-    ("11108", "南区", 1.95, ("別所台", "白幡町", "沼影", "辻町", "曲本", "文蔵町")),
-    ("11109", "緑区", 1.30, ("原山台", "美園", "東浦", "太田町", "大門台", "中尾町")),
-    ("11110", "岩槻区", 1.10, ("本町", "東岩町", "西町", "加倉台", "城南町", "府内")),
+# The wards: code and name from the ward seed (seeds/codes/code_wards.csv); here only their
+# relative populations and invented town names, by ward code.
+WARD_TOWNS: dict[str, tuple[float, tuple[str, ...]]] = {
+    "11101": (0.95, ("青葉台", "西原町", "水辺", "松風台", "川辺町", "若草")),
+    "11102": (1.50, ("北原町", "宮の森", "日向町", "本郷台", "緑が丘", "桜並木")),
+    "11103": (1.20, ("中央通町", "宮前町", "仲町", "錦町", "大門町", "花園町")),
+    "11104": (1.65, ("東台", "春日町", "沼田", "丸山町", "深谷台", "島野")),
+    "11105": (1.00, ("新町", "上落町", "下落町", "鈴原", "八幡町", "本町東")),
+    "11106": (1.00, ("道場町", "田島台", "西堀", "栄町", "神田町", "白石")),
+    "11107": (1.65, ("高砂台", "常盤町", "岸町", "仲原", "北浦", "領家町")),
+    "11108": (1.95, ("別所台", "白幡町", "沼影", "辻町", "曲本", "文蔵町")),
+    "11109": (1.30, ("原山台", "美園", "東浦", "太田町", "大門台", "中尾町")),
+    "11110": (1.10, ("本町", "東岩町", "西町", "加倉台", "城南町", "府内")),
+}
+#: (ward_code, ward_name, relative population, town names), in the seed's order
+WARDS: tuple[tuple[str, str, float, tuple[str, ...]], ...] = tuple(
+    (r["ward_code"], r["ward_name"], *WARD_TOWNS[r["ward_code"]])
+    for r in seed_rows("codes/code_wards")
 )
 CITY = "さいたま市"
 
@@ -395,16 +403,8 @@ SHINDANSHO_TEXTS: tuple[str, ...] = (
     "傷病名: 慢性心不全\nNYHA分類: III度",
 )
 
-HENREI_RIYU: tuple[str, ...] = (
-    "添付書類不足",
-    "記載内容に誤りあり",
-    "本人確認書類の写しなし",
-    "申請者の署名なし",
-    "対象期間の記載なし",
-)
+HENREI_RIYU: tuple[str, ...] = code_set("code_henrei_riyu")
 
-SHUTOKU_JIYU_1: tuple[str, ...] = ("20歳到達", "厚生年金喪失", "転入", "共済組合喪失")
-SOSHITSU_JIYU_1: tuple[str, ...] = ("厚生年金加入", "共済組合加入", "第3号該当", "60歳到達")
 JUMIN_JIYU_START: tuple[str, ...] = ("出生", "転入", "転入", "職権記載")
 LEGAL_BASES: dict[str, str] = {
     "JPS": "番号法第19条第8号・国民年金法第108条",

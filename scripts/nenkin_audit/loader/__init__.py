@@ -1,5 +1,5 @@
 """The loader: inbox files → the lossless raw layer (`raw.<extract>`) and the `raw.load_files`
-ledger (raw interface §1, published contract §2, internal contract A).
+ledger (docs/raw-interface.md §1, docs/published-contract.md §2, docs/internal-contracts.md §A).
 
     from nenkin_audit.loader import load_inbox
     summary = load_inbox(inbox_dir, home.warehouse)

@@ -1,4 +1,4 @@
-"""The load ledger `raw.load_files`: one row per file offered (published contract §2), read once
+"""The load ledger `raw.load_files`: one row per file (docs/published-contract.md §2), read once
 per run and kept in memory, written in the same transaction as the file's raw rows."""
 
 from __future__ import annotations

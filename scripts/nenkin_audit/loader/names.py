@@ -1,4 +1,4 @@
-"""Inbox file names: `<extract>_<YYYYMMDD>_<NNN>.csv` (raw interface §1)."""
+"""Inbox file names: `<extract>_<YYYYMMDD>_<NNN>.csv` (docs/raw-interface.md §1)."""
 
 from __future__ import annotations
 

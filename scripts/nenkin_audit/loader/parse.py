@@ -1,4 +1,4 @@
-"""Checking and parsing one extract file (raw interface §1) into its data records, losslessly.
+"""Checking and parsing an extract file (docs/raw-interface.md §1) into its data records, losslessly.
 
 The file's bytes are decoded (CP932, or UTF-8 after a BOM), the header and the trailer are
 checked, and the data records are split by the rules of RFC 4180: a line break ends a record
@@ -9,8 +9,8 @@ of them on its own physical line); the few that hold quoted text are parsed one 
 Python's csv module (strict mode). Every field keeps its text exactly as delivered after
 unquoting; an empty field is ''.
 
-Any breach raises `FileRejected` with a reason code of internal contract A and a sentence for
-the operator: what is wrong, where in the file, and what to do."""
+Any breach raises `FileRejected` with a reason code (docs/internal-contracts.md §A) and a
+sentence for the operator: what is wrong, where in the file, and what to do."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The raw layer's tables (internal contract A): one `raw.<extract>` per extract of the raw
-interface, all text, plus the `raw.load_files` ledger."""
+"""The raw layer's tables (docs/internal-contracts.md §A): one `raw.<extract>` per extract of
+the raw interface, all text, plus the `raw.load_files` ledger."""
 
 from __future__ import annotations
 

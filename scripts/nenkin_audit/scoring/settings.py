@@ -7,9 +7,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..home import project_dir
+from ..project import dbt_vars
 
 
 @dataclass(frozen=True)
@@ -25,8 +24,7 @@ class Settings:
 
     @classmethod
     def load(cls, project: Path | None = None) -> Settings:
-        with open((project or project_dir()) / "dbt_project.yml", encoding="utf-8") as fh:
-            v = yaml.safe_load(fh)["vars"]
+        v = dbt_vars(project)
         return cls(
             baseline_days=int(v["audit_baseline_days"]),
             series_days=int(v["audit_series_days"]),

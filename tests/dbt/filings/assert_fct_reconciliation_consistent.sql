@@ -1,4 +1,4 @@
-{#- fct_reconciliation is internally consistent with published contract §3:
+{#- fct_reconciliation is internally consistent with docs/published-contract.md §3.2:
     mismatch_fields only (and always) on mismatched; uketsuke_no null exactly for
     unmatched_result; filing statuses on filing rows, result statuses on result rows; a result
     row belongs to matched / mismatched / returned / duplicate_result / unmatched_result and

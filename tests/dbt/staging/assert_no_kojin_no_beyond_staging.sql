@@ -2,7 +2,7 @@
 
 -- Invariant 1: 個人番号 never leaves staging. No stg_, intermediate or mart relation may have a
 -- column named like kojin_no other than a boolean flag (*_valid, *_present, or the permission
--- may_display_kojin_no, which is not derived from any 個人番号); and, as contracts B says for
+-- may_display_kojin_no, which is not derived from any 個人番号); and, as docs/internal-contracts.md §B says for
 -- staging, no column tel, tokki, shindansho or subj_*. Only the base_ models (and the ephemeral
 -- link, never stored) hold those.
 -- Two views: the columns every model declares in its YAML (from the graph, whatever has been

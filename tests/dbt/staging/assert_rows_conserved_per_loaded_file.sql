@@ -1,6 +1,6 @@
 {{ config(group='nenkin_warehouse') }}
 
--- Conservation law (published contract §2): for every file the ledger marks `loaded`,
+-- Conservation law (docs/published-contract.md §2): for every file the ledger marks `loaded`,
 --   data_rows (trailer) = loaded_rows = valid rows of that file in its base_ model
 --                                      + rows of that file in quarantine_rows.
 -- Also fails for rows staged or quarantined from a file that is not a loaded file of the same
