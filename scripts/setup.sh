@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up nenkin-audit on a Debian machine: .venv with the pinned package and its dev tools.
-# Idempotent: re-running skips what is already in place.
+# Set up nenkin-audit on a Debian machine: .venv with the pinned package and its dev tools, every
+# transitive dependency at the version of requirements-dev.lock (production installs use
+# requirements.lock; README "Production install"). Idempotent: re-running skips what is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,11 +24,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=.venv/.nenkin-audit-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements-dev.lock 2>/dev/null | sha256sum | cut -d' ' -f1)
+constraints=()
+if [ -f requirements-dev.lock ]; then
+  constraints=(-c requirements-dev.lock)
+fi
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   echo "setup: installing nenkin-audit and its pinned dependencies into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" "${constraints[@]}"
   echo "$want" > "$stamp"
 fi
 echo "setup: ready (.venv/bin/nenkin-audit)"

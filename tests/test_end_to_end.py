@@ -34,7 +34,9 @@ def test_every_offered_file_ends_as_the_truth_says(built_city: BuiltCity) -> Non
             "select file_name, status, reason from raw.load_files"
         ).fetchall()
     }
-    offered = {p.name for p in built_city.inbox.iterdir() if p.is_file()}
+    assert not [p for p in built_city.inbox.iterdir() if p.is_file()], "all processed"
+    # loaded and duplicate files are kept in _loaded/, rejected ones in _rejected/
+    offered = {p.name for p in (built_city.inbox / "_loaded").iterdir()}
     offered |= {
         p.name
         for p in (built_city.inbox / "_rejected").iterdir()

@@ -144,6 +144,7 @@ def _file_cases(rows: list[str]) -> tuple[list[FileCase], dict[str, bytes]]:
         "name_trailing_space": "atena_20260410_006.csv ",
         "name_bidi_override": "atena_20260410_007\u202ecsv.exe",
         "regular_file_named__rejected": "_rejected",
+        "regular_file_named__loaded": "_loaded",
         "name_like_a_reason_file": "atena_20260410_060.csv.reason.txt",
     }
     for k, (kind, nm) in enumerate(bad_names.items()):
@@ -395,8 +396,8 @@ def test_file_kind_ends_in_its_ledger_state(file_run: FileRun, kind: str) -> Non
         assert row["reason"].split(":", 1)[0] == case.code, (kind, row["reason"])
         kept = file_run.inbox / row["moved_to"]
         assert os.path.lexists(kept)
-        if case.name == "_rejected":
-            assert (file_run.inbox / "_rejected").is_dir()
+        if case.name in ("_rejected", "_loaded"):
+            assert (file_run.inbox / case.name).is_dir()
         else:
             assert not os.path.lexists(file_run.inbox / case.name)
         reason_file = kept.with_name(kept.name + ".reason.txt")
@@ -409,7 +410,10 @@ def test_file_kind_ends_in_its_ledger_state(file_run: FileRun, kind: str) -> Non
         else:
             assert stat.S_ISFIFO(os.lstat(kept).st_mode)
     if case.status in ("loaded", "duplicate"):
-        assert row["moved_to"] is None
+        # processed files leave the inbox for _loaded/, under their name or a free variant
+        kept = file_run.inbox / row["moved_to"]
+        assert row["moved_to"].startswith("_loaded/") and kept.is_file()
+        assert not os.path.lexists(file_run.inbox / case.name)
 
 
 def test_the_first_run_reports_the_rejections_and_the_second_is_a_no_op(file_run: FileRun) -> None:
@@ -439,7 +443,7 @@ def test_no_personal_value_in_stdout_ledger_or_reason_files(file_run: FileRun) -
         "ledger": "\n".join(str(r["reason"]) for r in file_run.ledger.values()),
     }
     for row in file_run.ledger.values():
-        if row["moved_to"]:
+        if row["status"] == "rejected" and row["moved_to"]:
             reason = file_run.inbox / (row["moved_to"] + ".reason.txt")
             texts[reason.name] = reason.read_text(encoding="utf-8")
     assert len(personal := file_run.personal) > 100
@@ -1215,8 +1219,10 @@ def test_a_service_account_loads_with_owner_only_files_and_survives_unreadable_i
         kept = inbox / "_rejected" / locked.name
         assert kept.exists() and not locked.exists()
         assert _mode(kept.with_name(kept.name + ".reason.txt")) == 0o600
+        assert _mode(inbox / "_loaded") == 0o700
+        assert (inbox / "_loaded" / good.name).is_file() and not (inbox / good.name).exists()
         assert second.returncode == 0, second.stdout + second.stderr
-        assert "1 already processed" in second.stdout
+        assert "0 file(s): 0 loaded" in second.stdout, "nothing left to offer"
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

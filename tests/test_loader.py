@@ -155,10 +155,11 @@ def test_a_correct_file_is_loaded_losslessly_with_its_ledger_row(inbox, warehous
         "status": "loaded",
         "reason": None,
         "loaded_at": None,
-        "moved_to": None,
+        "moved_to": "_loaded/todokede_20240405_002.csv",
     }
     assert isinstance(row["loaded_at"], dt.datetime)
-    assert (inbox / "todokede_20240405_002.csv").is_file(), "loaded files stay in the inbox"
+    assert not (inbox / "todokede_20240405_002.csv").exists(), "a loaded file leaves the inbox"
+    assert (inbox / "_loaded" / "todokede_20240405_002.csv").read_bytes() == data
 
 
 def test_all_raw_tables_and_the_ledger_exist_after_the_first_load(inbox, warehouse) -> None:
@@ -469,14 +470,16 @@ def test_same_bytes_under_another_name_is_a_duplicate(inbox, warehouse) -> None:
     dup = by_name["menjo_20240408_001.csv"]
     assert dup["status"] == "duplicate"
     assert dup["reason"].startswith("menjo_20240401_001.csv: ")
-    assert (dup["loaded_rows"], dup["data_rows"], dup["moved_to"]) == (0, 4, None)
+    assert (dup["loaded_rows"], dup["data_rows"]) == (0, 4)
+    assert dup["moved_to"] == "_loaded/menjo_20240408_001.csv"
     assert dup["sha256"] == by_name["menjo_20240401_001.csv"]["sha256"]
     assert len(raw_rows(warehouse, "menjo")) == 4
-    assert (inbox / "menjo_20240408_001.csv").is_file(), "a duplicate is left in place"
+    assert (inbox / "_loaded" / "menjo_20240408_001.csv").read_bytes() == data
+    assert not list(inbox.glob("*.csv")), "processed files leave the inbox"
 
-    # Recorded once: running again adds nothing.
+    # Recorded once: running again over the same inbox adds nothing.
     again = load(inbox, warehouse)
-    assert (again.loaded, again.duplicate, again.unchanged) == (0, 0, 2)
+    assert (again.loaded, again.duplicate, again.rejected, again.unchanged) == (0, 0, 0, 0)
     assert len(ledger(warehouse)) == 2
     assert len(raw_rows(warehouse, "menjo")) == 4
 
@@ -487,8 +490,55 @@ def test_a_duplicate_of_a_file_loaded_in_an_earlier_run(inbox, warehouse) -> Non
     load(inbox, warehouse)
     write(inbox, "saitei_20240402_005.csv", data)
     summary = load(inbox, warehouse)
-    assert (summary.duplicate, summary.unchanged) == (1, 1)
+    assert (summary.duplicate, summary.unchanged) == (1, 0)
     assert summary.files[-1].reason_code == "saitei_20240401_001.csv"
+
+
+def test_the_same_name_and_bytes_delivered_again_get_a_ledger_row(inbox, warehouse) -> None:
+    """The sender delivers a list twice: the second delivery is an offer of its own, recorded as
+    a duplicate and kept beside the first under `_loaded/` (never overwriting it)."""
+    data = encode_extract(frame("jps_kekka", 3), "jps_kekka")
+    write(inbox, "jps_kekka_20240401_001.csv", data)
+    load(inbox, warehouse)
+    write(inbox, "jps_kekka_20240401_001.csv", data)
+
+    summary = load(inbox, warehouse)
+
+    assert (summary.loaded, summary.duplicate, summary.unchanged) == (0, 1, 0)
+    rows = sorted(ledger(warehouse), key=lambda r: r["loaded_at"])
+    assert [(r["file_name"], r["status"], r["moved_to"]) for r in rows] == [
+        ("jps_kekka_20240401_001.csv", "loaded", "_loaded/jps_kekka_20240401_001.csv"),
+        ("jps_kekka_20240401_001.csv", "duplicate", "_loaded/jps_kekka_20240401_001.2.csv"),
+    ]
+    assert rows[1]["reason"].startswith("jps_kekka_20240401_001.csv: same bytes as ")
+    assert (inbox / "_loaded" / "jps_kekka_20240401_001.2.csv").read_bytes() == data
+    assert len(raw_rows(warehouse, "jps_kekka")) == 3
+    # ... and a third run over the same inbox changes nothing.
+    again = load(inbox, warehouse)
+    assert not again.files
+    assert len(ledger(warehouse)) == 2
+
+
+def test_a_loaded_file_whose_move_was_left_undone_is_moved_without_a_new_row(
+    inbox, warehouse
+) -> None:
+    """A run stopped after committing a load but before the move (or a warehouse loaded by an
+    earlier version, which left loaded files in the inbox): the next run moves the file to
+    `_loaded/` and records nothing new."""
+    data = encode_extract(frame("fuka", 2), "fuka")
+    write(inbox, "fuka_20240401_001.csv", data)
+    load(inbox, warehouse)
+    (inbox / "_loaded" / "fuka_20240401_001.csv").rename(inbox / "fuka_20240401_001.csv")
+    with duckdb.connect(str(warehouse)) as con:  # as an earlier version recorded it
+        con.execute("update raw.load_files set moved_to = null")
+
+    summary = load(inbox, warehouse)
+
+    assert (summary.loaded, summary.duplicate, summary.unchanged) == (0, 0, 1)
+    (row,) = ledger(warehouse)
+    assert (row["status"], row["moved_to"]) == ("loaded", "_loaded/fuka_20240401_001.csv")
+    assert (inbox / "_loaded" / "fuka_20240401_001.csv").read_bytes() == data
+    assert len(raw_rows(warehouse, "fuka")) == 2
 
 
 def test_the_same_file_offered_again_is_a_no_op(inbox, warehouse) -> None:

@@ -15,6 +15,10 @@ OUTCOME_JA = {
     "build_failed": "失敗（前回の公開を維持）",
     "error": "エラー（前回の公開を維持）",
     "running": "実行中",
+    "nothing_to_publish": "取込データなし（公開なし）",
+    "stale_stop": "鮮度不足で停止（前回の公開を維持）",
+    "busy": "他の実行中のため見送り",
+    "interrupted": "中断（前回の公開を維持）",
 }
 TEST_JA = {
     "pass": "合格",
@@ -54,6 +58,7 @@ st.header("直近の実行の手順別所要時間")
 steps = pl.DataFrame(last.get("steps") or [], schema={"step": pl.String, "seconds": pl.Float64})
 STEP_JA = {
     "load": "取込",
+    "source freshness": "データ鮮度の確認",
     "dbt build (seeds, models, tests)": "構築とテスト",
     "score the access log (baselines, model, cases)": "アクセスログの採点",
     "dbt build of the scored models and their tests": "採点結果の構築とテスト",

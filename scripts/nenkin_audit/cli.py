@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import cli_controls
 from .errors import UserError
+from .exit_codes import BUSY, OUTCOMES, STALE_STOP
 from .generate.profiles import PROFILES
 from .home import Home
 
@@ -25,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nenkin-audit",
         description="Governed, pseudonymised warehouse and audit analytics for 国民年金 office work.",
+        epilog="Exit codes of `run`: " + "; ".join(f"{c} {o}" for c, o in OUTCOMES.items()),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}", help="show the version"
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -51,13 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="load new files, build and test the warehouse, publish the mart")
     r.add_argument("--inbox", required=True, type=Path, help="folder the extracts are delivered to")
-    r.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    r.add_argument(
+        "--target",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="warehouse engine (default duckdb, the embedded file in the home)",
+    )
     _add_home(r)
+    r.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another run of the same home is under way, wait up to this long for it "
+        f"(default 0: end at once with exit code {BUSY})",
+    )
+    r.add_argument(
+        "--stale",
+        choices=["warn", "stop"],
+        default="warn",
+        help="what a source that has not delivered within its expected cadence does: warn "
+        f"(default; reported in the summary) or stop (nothing is built, exit code {STALE_STOP})",
+    )
 
     d = sub.add_parser("demo", help="generate a small city into the home and run it")
-    d.add_argument("--persons", type=int, default=5000)
-    d.add_argument("--days", type=int, default=60)
-    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--persons", type=int, default=5000, help="宛名 records (default 5000)")
+    d.add_argument("--days", type=int, default=60, help="working days of activity (default 60)")
+    d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     _add_home(d)
 
     s = sub.add_parser("serve", help="start the Streamlit dashboards on the published mart")
@@ -76,10 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="add a user; the password is read twice from standard input, never argv"
     )
     ua.add_argument("name", help="login name (lower-case letters, digits, . _ -)")
-    ua.add_argument("--role", required=True, choices=["manager", "reviewer", "auditor"])
+    ua.add_argument(
+        "--role",
+        required=True,
+        choices=["manager", "reviewer", "auditor"],
+        help="the pages the user may open (manager, reviewer or auditor)",
+    )
     _add_home(ua)
     ur = usub.add_parser("remove", help="remove a user")
-    ur.add_argument("name")
+    ur.add_argument("name", help="login name of the user to remove")
     _add_home(ur)
     ul = usub.add_parser("list", help="list the users and their roles")
     _add_home(ul)
@@ -91,6 +121,30 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--pid", required=True, help="the pseudonym, e.g. person_pid from the mart")
     i.add_argument("--reason", required=True, help="why (case / request number); audited")
     _add_home(i)
+
+    k = sub.add_parser("key", help="pseudonym key management: make a key, re-key review notes")
+    ksub = k.add_subparsers(dest="key_action", required=True)
+    kn = ksub.add_parser(
+        "new", help="write a fresh random key to a file (owner-only; the key is never printed)"
+    )
+    kn.add_argument("--out", required=True, type=Path, help="key file to create (mode 0600)")
+    kn.add_argument(
+        "--key-id",
+        help="the key id that prefixes every pseudonym (default k<YYYYMMDD>-<4 hex>)",
+    )
+    kn.add_argument(
+        "--force", action="store_true", help="replace an existing file (its key is lost)"
+    )
+    kr = ksub.add_parser(
+        "rotate-reviews",
+        help="after the full rebuild with a new key: rewrite the old key's pseudonyms kept in "
+        "review decisions to the new key's",
+    )
+    kr.add_argument("--old-key", required=True, type=Path, help="the retired key file")
+    kr.add_argument(
+        "--new-key", required=True, type=Path, help="the key the warehouse is now built with"
+    )
+    _add_home(kr)
 
     cli_controls.add_parsers(sub, _add_home)
 
@@ -122,7 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from .pipeline import run
 
-            return run(args.inbox, Home.resolve(args.home), target=args.target)
+            return run(
+                args.inbox,
+                Home.resolve(args.home),
+                target=args.target,
+                wait=args.wait,
+                stale=args.stale,
+            )
         if args.command == "demo":
             from .pipeline import demo
 
@@ -146,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             from .reidentify import main as reidentify_main
 
             return reidentify_main(Home.resolve(args.home), args.pid, args.reason)
+        if args.command == "key":
+            return _key(args)
         if args.command in cli_controls.COMMANDS:
             return cli_controls.dispatch(args)
         if args.command == "dbt":
@@ -172,6 +234,32 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 2
+
+
+def _key(args: argparse.Namespace) -> int:
+    from .keys import KEY_FILE_ENV, new_key_file
+
+    if args.key_action == "new":
+        key_id = new_key_file(args.out, key_id=args.key_id, force=args.force)
+        print(
+            f"wrote a new pseudonym key (key id {key_id}) to {args.out}, owner-only (0600). "
+            f"Use it with {KEY_FILE_ENV}={args.out}; see the README on rotating a key."
+        )
+        return 0
+    from .rekey_reviews import main as rekey_main
+
+    return rekey_main(Home.resolve(args.home), args.old_key, args.new_key)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nenkin-audit")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
 
 
 def _disk_full(exc: BaseException) -> bool:

@@ -13,9 +13,10 @@ Key file format: one line ``<key_id>:<hex key>`` (a trailing newline is allowed,
 - ``hex key``: at least 32 bytes (64 hex digits) of secret random material.
 
 The file must be readable by its owner only (mode 0600 or 0400): a key readable by the group or
-by others is refused. Rotation: write a new key file with a new key id and rebuild everything
-(`nenkin-audit run`); every pseudonym changes, so pseudonyms kept outside the mart (e.g. notes
-in review decisions) no longer match and must be re-keyed by a key holder.
+by others is refused. `nenkin-audit key new --out FILE` writes a fresh key (`new_key_file`).
+Rotation: a new key file with a new key id, a full rebuild with it (every pseudonym changes),
+then `nenkin-audit key rotate-reviews` re-keys the pseudonyms kept in review decisions
+(rekey_reviews.py; README "Keys and their rotation").
 """
 
 from __future__ import annotations
@@ -158,3 +159,41 @@ def ensure_demo_key(home: Home, *, announce: bool = True) -> Path:
             f"outside the home, named by {KEY_FILE_ENV}"
         )
     return path
+
+
+def default_key_id() -> str:
+    """`k<YYYYMMDD>-<4 hex>`: the day the key was made, and enough randomness to tell apart two
+    keys made the same day."""
+    import datetime as dt
+
+    return f"k{dt.date.today():%Y%m%d}-{os.urandom(2).hex()}"
+
+
+def new_key_file(path: Path, *, key_id: str | None = None, force: bool = False) -> str:
+    """Write a fresh key (os.urandom) to `path`, owner-only from its first byte; returns its key
+    id. An existing file is kept unless `force` (then replaced atomically: a reader sees the old
+    key or the new one, never half a file). The key itself is never printed or returned."""
+    path = Path(path).expanduser()
+    key_id = key_id or default_key_id()
+    if not KEY_ID_RE.match(key_id):
+        raise UserError(
+            f"invalid key id {key_id!r}: 1-16 characters a-z, 0-9 or '-', starting with a "
+            "letter or digit"
+        )
+    if os.path.lexists(path) and not force:
+        raise UserError(
+            f"{path} already exists; refusing to overwrite a key (pseudonyms made with it would "
+            "be lost). Choose another --out, or pass --force to replace it"
+        )
+    if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
+        raise UserError(f"{path} exists and is not a regular file; refusing to replace it")
+    if not path.parent.is_dir():
+        raise UserError(f"the folder {path.parent} does not exist; create it (mode 0700) first")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    write_key(tmp, key_id, os.urandom(MIN_KEY_BYTES))
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return key_id

@@ -110,9 +110,14 @@ def run_city(city: dict, *, fresh: bool = False) -> float | None:
     if (home / "warehouse.duckdb").is_file():
         return None
     key = ensure_demo_key(Home.resolve(home))
+    # `run` moves the files it processed out of its inbox: it gets a copy made of hard links,
+    # so the generated city stays whole for the next fresh run
+    run_inbox = home.parent / "run-inbox"
+    shutil.rmtree(run_inbox, ignore_errors=True)
+    shutil.copytree(city["inbox"], run_inbox, copy_function=os.link)
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [_cli(), "run", "--inbox", str(city["inbox"]), "--home", str(home)],
+        [_cli(), "run", "--inbox", str(run_inbox), "--home", str(home)],
         capture_output=True,
         text=True,
         env={**os.environ, "NENKIN_AUDIT_KEY_FILE": str(key)},

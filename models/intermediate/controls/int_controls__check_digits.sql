@@ -13,6 +13,8 @@ files as (
         file_name,
         extract_date
     from {{ ref('stg_ledger__load_files') }}
+    -- quarantined rows come from loaded files; a name may also have rejected or duplicate rows
+    where status = 'loaded'
 ),
 
 failures as (

@@ -4,7 +4,7 @@ per run and kept in memory, written in the same transaction as the file's raw ro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import duckdb
 
@@ -24,7 +24,7 @@ class LedgerRow:
     status: str  # 'loaded' | 'duplicate' | 'rejected'
     reason: str | None
     loaded_at: dt.datetime
-    moved_to: str | None  # relative to the inbox, e.g. '_rejected/<name>'
+    moved_to: str | None  # relative to the inbox: '_loaded/<name>' or '_rejected/<name>'
 
 
 assert tuple(f.name for f in fields(LedgerRow)) == tuple(c for c, _ in LEDGER_COLUMNS)
@@ -35,6 +35,8 @@ _COLS = ", ".join(c for c, _ in LEDGER_COLUMNS)
 class Ledger:
     def __init__(self, rows: list[LedgerRow]) -> None:
         self.by_name_sha: dict[tuple[str, str], LedgerRow] = {}
+        # the most recent row of each (name, sha256): the one whose move a stopped run may owe
+        self.latest_by_name_sha: dict[tuple[str, str], LedgerRow] = {}
         self.loaded_by_sha: dict[str, LedgerRow] = {}
         self.loaded_by_name: dict[str, LedgerRow] = {}
         self.moved_to: set[str] = set()
@@ -50,6 +52,7 @@ class Ledger:
 
     def _remember(self, row: LedgerRow) -> None:
         self.by_name_sha.setdefault((row.file_name, row.sha256), row)
+        self.latest_by_name_sha[(row.file_name, row.sha256)] = row
         if row.status == "loaded":
             self.loaded_by_sha.setdefault(row.sha256, row)
             self.loaded_by_name.setdefault(row.file_name, row)
@@ -66,3 +69,13 @@ class Ledger:
 
     def committed(self, row: LedgerRow) -> None:
         self._remember(row)
+
+    def record_move(self, con: duckdb.DuckDBPyConnection, row: LedgerRow, target: str) -> None:
+        """Fill in where a file recorded without a place (by a version that left processed
+        files in the inbox) has now been moved."""
+        con.execute(
+            f"update {SCHEMA}.{LEDGER_TABLE} set moved_to = ? "
+            "where file_name = ? and sha256 = ? and status = ? and moved_to is null",
+            [target, row.file_name, row.sha256, row.status],
+        )
+        self._remember(replace(row, moved_to=target))

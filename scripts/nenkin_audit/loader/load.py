@@ -1,10 +1,12 @@
-"""`load_inbox`: every new file of the inbox into the raw layer, or into `_rejected/` with its
-reason, each recorded in the `raw.load_files` ledger.
+"""`load_inbox`: every new file of the inbox into the raw layer (then moved to `_loaded/`), or
+into `_rejected/` with its reason, each offer recorded in the `raw.load_files` ledger.
 
 Crash safety: a file's raw rows and its ledger row are committed in one DuckDB transaction, so a
 run killed at any moment leaves each file either fully loaded and recorded, or not at all; the
-next run simply carries on. A rejected file is moved aside only after its ledger row committed; a
-run that finds a file the ledger says was rejected still in the inbox finishes the move."""
+next run simply carries on. A file is moved out of the inbox (to `_loaded/` or `_rejected/`) only
+after its ledger row committed; a run that finds a file whose recorded move is still owed finishes
+the move and adds no row. Any other file at the top of the inbox is a new offer and gets a row of
+its own (a redelivery of loaded bytes is a `duplicate`), so every offer is recorded."""
 
 from __future__ import annotations
 
@@ -30,11 +32,14 @@ from ..safe_text import printable
 from ..spec import EXTRACTS
 from .inbox import (
     FILE,
+    LOADED_DIR,
     REASON_SUFFIX,
     REJECTED_DIR,
     SYMLINK,
     Offered,
     list_inbox,
+    loaded_target,
+    move_processed,
     move_rejected,
     rejected_target,
 )
@@ -189,7 +194,6 @@ def _needs_parsing(item: Offered, sha: str, ledger: Ledger) -> bool:
     # The ledger only grows during a run, so a file that needs no parsing now never will.
     return (
         item.parsed is not None
-        and (item.name, sha) not in ledger.by_name_sha
         and sha not in ledger.loaded_by_sha
         and item.name not in ledger.loaded_by_name
     )
@@ -295,12 +299,20 @@ def _handle(
     fn = item.parsed
     extract = fn.extract if fn else None
 
-    prior = ledger.by_name_sha.get((name, sha))
-    if prior is not None:
-        if prior.status != "rejected":
-            return FileResult(name, "unchanged", extract, reason_code=prior.status)
-        # Recorded as rejected but still here: a run stopped between its commit and the move,
-        # or the same file was offered again. Finish the move; the ledger already has it.
+    prior = ledger.latest_by_name_sha.get((name, sha))
+    owed = prior is not None and _move_owed(inbox, prior)
+    if prior is not None and owed and prior.status != "rejected":
+        # Recorded as loaded (duplicate) but still here: a run stopped between its commit and
+        # the move, or an earlier version that left processed files in the inbox. Finish the
+        # move; the ledger already has the offer.
+        target = prior.moved_to or loaded_target(inbox, name, ledger.moved_to)
+        moved, _note = _move_processed(inbox, item, target)
+        if moved and prior.moved_to is None:
+            ledger.record_move(con, prior, moved)
+        return FileResult(name, "unchanged", extract, reason_code=prior.status, moved_to=moved)
+    if prior is not None and owed and prior.status == "rejected":
+        # Recorded as rejected but still here: a run stopped between its commit and the move.
+        # Finish the move; the ledger already has it.
         target = prior.moved_to
         if not target or not _free_or_ours(inbox, target, reason_text(prior, target)):
             target = rejected_target(inbox, name, ledger.moved_to)
@@ -315,6 +327,8 @@ def _handle(
             moved_to=moved,
             seconds=time.perf_counter() - t0,
         )
+    # Anything else at the top of the inbox is a new offer, and gets its own ledger row: the
+    # same bytes delivered again (under any name) are a duplicate.
 
     base = {
         "file_name": name,
@@ -326,9 +340,10 @@ def _handle(
 
     original = ledger.loaded_by_sha.get(sha) if sha is not None else None
     if original is not None:
+        target = loaded_target(inbox, name, ledger.moved_to)
         message = (
             f"same bytes as {printable(original.file_name)}, which is already loaded (sha256 "
-            f"{sha[:12]}…); not loaded again, the file is left in the inbox"
+            f"{sha[:12]}…); not loaded again, the file is kept as {printable(target)}"
         )
         row = LedgerRow(
             **base,
@@ -338,15 +353,17 @@ def _handle(
             status="duplicate",
             reason=f"{original.file_name}: {message}",
             loaded_at=_now(),
-            moved_to=None,
+            moved_to=target,
         )
         _commit(con, ledger, row)
+        moved, note = _move_processed(inbox, item, target)
         return FileResult(
             name,
             "duplicate",
             extract,
             reason_code=original.file_name,
-            message=message,
+            message=message if moved else f"{message} ({note})",
+            moved_to=moved,
             seconds=time.perf_counter() - t0,
         )
 
@@ -408,6 +425,7 @@ def _handle(
         )
 
     assert fn is not None
+    target = loaded_target(inbox, name, ledger.moved_to)
     row = LedgerRow(
         **base,
         encoding=parsed.encoding,
@@ -416,12 +434,39 @@ def _handle(
         status="loaded",
         reason=None,
         loaded_at=_now(),
-        moved_to=None,
+        moved_to=target,
     )
     _commit(con, ledger, row, parsed)
+    moved, note = _move_processed(inbox, item, target)
     return FileResult(
-        name, "loaded", extract, rows=parsed.frame.height, seconds=time.perf_counter() - t0
+        name,
+        "loaded",
+        extract,
+        rows=parsed.frame.height,
+        message=None if moved else note,
+        moved_to=moved,
+        seconds=time.perf_counter() - t0,
     )
+
+
+def _move_owed(inbox: Path, prior: LedgerRow) -> bool:
+    """Whether a file found again at the top of the inbox, with the name and bytes of a recorded
+    one, is that same offer, whose move a stopped run (or an earlier version, which left loaded
+    files in the inbox) left undone: recorded without a place, or its recorded place under
+    `_loaded/` / `_rejected/` is still empty. Once that place holds the file, a file found here
+    is a new delivery and gets its own ledger row."""
+    return prior.moved_to is None or not os.path.lexists(inbox / prior.moved_to)
+
+
+def _move_processed(inbox: Path, item: Offered, target: str) -> tuple[str | None, str]:
+    """Move a loaded or duplicate file to `_loaded/`: (where it went, a note). A move that fails
+    does not stop the run: the ledger row is committed, the next run finishes the move."""
+    try:
+        move_processed(inbox, item.path, target)
+    except OSError as exc:
+        what = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+        return None, f"it could not be moved to {LOADED_DIR}/ ({what}) and stays in the inbox"
+    return target, "moved"
 
 
 def _free_or_ours(inbox: Path, target: str, text: str) -> bool:

@@ -44,3 +44,28 @@ def publish(home: Home) -> str:
     from .publish import publish_postgres
 
     return publish_postgres(home)
+
+
+def write_run_record(record: Any) -> None:
+    """Append the run record to ops.run_records in the PostgreSQL warehouse (the same columns as
+    on DuckDB, runlog.RUN_RECORD_COLUMNS), as the owner role; readable by the auditor group."""
+    from ..runlog import RUN_RECORD_COLUMNS, RUNS_SCHEMA, RUNS_TABLE
+    from .connect import GROUP_ROLES, owner_role, q
+
+    cols = ", ".join(f"{c} {t}" for c, t in RUN_RECORD_COLUMNS)
+    names = ", ".join(c for c, _ in RUN_RECORD_COLUMNS)
+    marks = ", ".join("%s" for _ in RUN_RECORD_COLUMNS)
+    con = connect()
+    try:
+        cur = con.cursor()
+        cur.execute(f"set role {q(owner_role())}")
+        cur.execute(f"create schema if not exists {RUNS_SCHEMA}")
+        cur.execute(f"create table if not exists {RUNS_SCHEMA}.{RUNS_TABLE} ({cols})")
+        auditor = q(GROUP_ROLES["auditor"])
+        cur.execute(f"grant usage on schema {RUNS_SCHEMA} to {auditor}")
+        cur.execute(f"grant select on {RUNS_SCHEMA}.{RUNS_TABLE} to {auditor}")
+        cur.execute(
+            f"insert into {RUNS_SCHEMA}.{RUNS_TABLE} ({names}) values ({marks})", record.row()
+        )
+    finally:
+        con.close()
