@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..home import Home
-from ..publish import FORBIDDEN_COLUMN_RE, PublicModel, public_models
+from ..publish import PublicModel, confined_columns, public_models
 from .connect import (
     DASHBOARD_ROLES,
     GROUP_ROLES,
@@ -72,7 +72,9 @@ def access_tier(manifest_path: Path) -> set[str]:
     return out
 
 
-def _build(cur: Any, models: list[PublicModel], tier: set[str]) -> dict[str, int]:
+def _build(
+    cur: Any, models: list[PublicModel], tier: set[str], forbidden: frozenset[str]
+) -> dict[str, int]:
     readers = ", ".join(q(GROUP_ROLES[r]) for r in DASHBOARD_ROLES)
     tier_readers = ", ".join(q(GROUP_ROLES[r]) for r in TIER_ROLES)
     counts: dict[str, int] = {}
@@ -88,7 +90,7 @@ def _build(cur: Any, models: list[PublicModel], tier: set[str]) -> dict[str, int
                     f"public model {m.schema}.{m.name} is not built in the warehouse; run the "
                     "dbt build before publishing"
                 )
-            bad = [c for c in cols if FORBIDDEN_COLUMN_RE.match(c)]
+            bad = [c for c in cols if c.lower() in forbidden]
             if bad:
                 raise UserError(
                     f"public model {m.name} has identifier column(s) {bad}; refusing to publish"
@@ -170,7 +172,7 @@ def publish_postgres(
     try:
         with con.cursor() as cur:
             cur.execute(f"set role {q(owner_role())}")
-            _build(cur, models, tier)
+            _build(cur, models, tier, confined_columns(manifest_path))
             _swap(cur, wait)
             dsn = con.get_dsn_parameters()
     finally:
