@@ -63,24 +63,21 @@ staff_versions as (
 ),
 
 personnel_events as (
-    -- 人事異動 as states. A move between two departments of the code set arrives as 転出 and
-    -- 転入 on the same day with both departments filled: the member stays in service. A 転出
-    -- with no to_dept (out of the pension departments) and a 退職 are departures; 退職 takes
-    -- effect the day after effective_date (the last day of service), every other event on its
-    -- effective_date; 休職 lasts until 復職.
+    -- 人事異動 as states (seed code_ido_type says which state each kind of event starts). A move
+    -- between two departments of the code set arrives as 転出 and 転入 on the same day with both
+    -- departments filled: the member stays in service. A 転出 with no to_dept (out of the pension
+    -- departments) and a 退職 are departures; 退職 takes effect the day after effective_date (the
+    -- last day of service), every other event on its effective_date; 休職 lasts until 復職.
     select
-        staff_id,
+        ido.staff_id,
         case
-            when ido_type = '4' then 'retired'
-            when ido_type = '3' and to_dept is null then 'transferred_out'
-            when ido_type = '5' then 'on_leave'
-            else 'active'
+            when ido_types.departs_only_without_to_dept and ido.to_dept is not null then 'active'
+            else coalesce(ido_types.personnel_state, 'active')
         end as personnel_state,
-        case when ido_type = '4' then effective_date + 1 else effective_date end as state_from,
-        -- same day: a departure wins over an arrival (its state comes last)
-        case when ido_type in ('4', '5') or (ido_type = '3' and to_dept is null) then 1 else 0 end
-            as same_day_order
-    from {{ ref('stg_kiban__jinji_ido') }}
+        ido.effective_date + coalesce(ido_types.state_from_offset_days, 0) as state_from
+    from {{ ref('stg_kiban__jinji_ido') }} as ido
+    left join {{ ref('code_ido_type') }} as ido_types
+        on ido.ido_type = ido_types.ido_type
 ),
 
 personnel_states as (
@@ -90,7 +87,9 @@ personnel_states as (
         state_from,
         coalesce(
             lead(state_from) over (
-                partition by staff_id order by state_from, same_day_order
+                -- same day: a departure wins over an arrival (its state comes last)
+                partition by staff_id
+                order by state_from, case when personnel_state = 'active' then 0 else 1 end
             ),
             cast('9999-12-31' as date)
         ) as state_to
@@ -168,8 +167,11 @@ lines as (
         staff_versions.account_status,
         coalesce(staff_versions.may_display_kojin_no, false) as may_display_kojin_no,
         staff_versions.contractor_code,
-        coalesce(staff_versions.role = '4' or staff_versions.contractor_code is not null, false)
+        coalesce(staff_roles.is_contractor or staff_versions.contractor_code is not null, false)
             as is_contractor,
+        coalesce(account_statuses.is_active, false) as is_account_status_active,
+        coalesce(operations.is_list_operation, false) as is_list_operation_code,
+        coalesce(operations.shows_individual_number, false) as shows_individual_number,
         staff_versions.account_valid_from,
         staff_versions.account_valid_to,
         coalesce(personnel_states.personnel_state, 'active') as personnel_state,
@@ -213,6 +215,12 @@ lines as (
         on log.staff_id = personnel_states.staff_id
             and log.access_date >= personnel_states.state_from
             and log.access_date < personnel_states.state_to
+    left join {{ ref('code_roles') }} as staff_roles
+        on staff_versions.role = staff_roles.role  -- noqa: RF04
+    left join {{ ref('code_account_status') }} as account_statuses
+        on staff_versions.account_status = account_statuses.account_status
+    left join {{ ref('code_operations') }} as operations
+        on log.operation = operations.operation
     left join terminals
         on log.terminal_id = terminals.terminal_id
     left join offices as log_offices
@@ -248,7 +256,7 @@ states as (
         -- the day's staff snapshot is the authority on the account
         (
             not is_staff_known
-            or account_status is distinct from '1'
+            or not is_account_status_active
             or coalesce(access_date < account_valid_from, false)
             or coalesce(access_date > account_valid_to, false)
         ) as is_account_stopped,
@@ -329,7 +337,8 @@ final as (
         subject_lines as staff_day_subject_lines,
         coalesce(subject_lines = 1, false) as is_single_view,
         coalesce(subject_lines <= {{ brief_look_max_lines }}, false) as is_brief_look,
-        operation in ('03', '04') and not has_subject as is_list_operation
+        is_list_operation_code and not has_subject as is_list_operation,
+        shows_individual_number as is_number_display
     from states
 )
 
