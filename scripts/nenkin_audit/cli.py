@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="load new files, build and test the warehouse, publish the mart")
     r.add_argument("--inbox", required=True, type=Path, help="folder the extracts are delivered to")
     r.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every table from the raw layer instead of adding only the new days "
+        "(done automatically after a change of the dbt project)",
+    )
     _add_home(r)
 
     d = sub.add_parser("demo", help="generate a small city into the home and run it")
@@ -119,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from .pipeline import run
 
-            return run(args.inbox, Home.resolve(args.home), target=args.target)
+            return run(
+                args.inbox,
+                Home.resolve(args.home),
+                target=args.target,
+                full_refresh=args.full_refresh,
+            )
         if args.command == "demo":
             from .pipeline import demo
 

@@ -59,7 +59,14 @@ def _step(name: str, say: Say, record: RunRecord | None = None) -> Iterator[None
         record.step(name, time.perf_counter() - t0)
 
 
-def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> int:
+def run(
+    inbox: Path,
+    home: Home,
+    *,
+    target: str = "duckdb",
+    say: Say = _say,
+    full_refresh: bool = False,
+) -> int:
     if target != "duckdb":
         raise UserError(
             f"the {target!r} target is not available in this version; use --target duckdb"
@@ -91,7 +98,7 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
         record = RunRecord()
         outcome = "error"
         try:
-            rc = _run_locked(inbox, home, key_file, say, record, today)
+            rc = _run_locked(inbox, home, key_file, say, record, today, full_refresh)
             outcome = "published" if rc == 0 else "build_failed"
             return rc
         finally:
@@ -99,9 +106,16 @@ def run(inbox: Path, home: Home, *, target: str = "duckdb", say: Say = _say) -> 
 
 
 def _run_locked(
-    inbox: Path, home: Home, key_file: Path, say: Say, record: RunRecord, today: dt.date
+    inbox: Path,
+    home: Home,
+    key_file: Path,
+    say: Say,
+    record: RunRecord,
+    today: dt.date,
+    full_refresh: bool = False,
 ) -> int:
     from .dbt_build import run_dbt
+    from .incremental import build_mode, record_complete_build
     from .loader import load_inbox
     from .publish import publish
     from .scoring import score_warehouse
@@ -114,8 +128,10 @@ def _run_locked(
             f"   warning: {summary.rejected} file(s) rejected and moved to "
             f"{inbox / '_rejected'} (reasons beside them and in raw.load_files)"
         )
+    mode = build_mode(home, full_refresh=full_refresh)
+    say(f"   build: {mode.reason}")
     with _step("dbt build (seeds, models, tests)", say, record):
-        ok = run_dbt(home, ["build", "--exclude", SCORED], key_file=key_file)
+        ok = run_dbt(home, ["build", "--exclude", SCORED, *mode.dbt_args()], key_file=key_file)
         record.add_dbt_results(home.dbt_target)
     if not ok:
         return _build_failed(home, say)
@@ -130,10 +146,11 @@ def _run_locked(
             f"({scored.flagged_lines / max(scored.lines, 1):.2%})"
         )
     with _step("dbt build of the scored models and their tests", say, record):
-        ok = run_dbt(home, ["build", "--select", SCORED], key_file=key_file)
+        ok = run_dbt(home, ["build", "--select", SCORED, *mode.dbt_args()], key_file=key_file)
         record.add_dbt_results(home.dbt_target)
     if not ok:
         return _build_failed(home, say)
+    record_complete_build(home, mode)
     with _step("publish", say, record):
         path = publish(home)
     say(f"published: {path}")
