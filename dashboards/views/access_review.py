@@ -165,7 +165,8 @@ if staff_id and subjects:
     )
 
 flags = {
-    "is_own_household": "本人・同一世帯",
+    "is_own_record": "本人",
+    "is_own_household": "同一世帯",
     "is_neighbour": "同じ街区の住民",
     "subject_is_protected": "支援措置対象者",
     "is_subject_out_of_area": "担当区域外",

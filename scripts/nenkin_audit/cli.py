@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="duckdb",
         help="warehouse engine (default duckdb, the embedded file in the home)",
     )
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every table from the raw layer instead of adding only the new days "
+        "(done automatically after a change of the dbt project)",
+    )
     _add_home(r)
     r.add_argument(
         "--wait",
@@ -182,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                 target=args.target,
                 wait=args.wait,
                 stale=args.stale,
+                full_refresh=args.full_refresh,
             )
         if args.command == "demo":
             from .pipeline import demo

@@ -104,9 +104,11 @@ def run(
     say: Say = _say,
     wait: float = 0.0,
     stale: str = "warn",
+    full_refresh: bool = False,
 ) -> int:
     """The scheduled job; returns its exit code (exit_codes.py). `wait`: seconds to wait for
-    another run of the same home; `stale`: what a stale source does ('warn' or 'stop')."""
+    another run of the same home; `stale`: what a stale source does ('warn' or 'stop');
+    `full_refresh`: rebuild every table instead of only the new days."""
     if target not in ("duckdb", "postgres"):
         raise UserError(f"unknown target {target!r}; use --target duckdb or --target postgres")
     if stale not in STALE_POLICIES:
@@ -137,7 +139,7 @@ def run(
     with _exclusive(home, wait=wait, say=say) as locked:
         if not locked:
             return _busy(home, target, today, wait, say)
-        return _run_recorded(inbox, home, key_file, say, today, target, stale)
+        return _run_recorded(inbox, home, key_file, say, today, target, stale, full_refresh)
 
 
 def _busy(home: Home, target: str, today: dt.date, wait: float, say: Say) -> int:
@@ -154,7 +156,14 @@ def _busy(home: Home, target: str, today: dt.date, wait: float, say: Say) -> int
 
 
 def _run_recorded(
-    inbox: Path, home: Home, key_file: Path, say: Say, today: dt.date, target: str, stale: str
+    inbox: Path,
+    home: Home,
+    key_file: Path,
+    say: Say,
+    today: dt.date,
+    target: str,
+    stale: str,
+    full_refresh: bool = False,
 ) -> int:
     """The run under the lock, with its record: whatever happens, the summary is printed and
     the record written (runs.jsonl, ops.run_records, <home>/runs/<run id>/)."""
@@ -170,7 +179,9 @@ def _run_recorded(
     started = time.perf_counter()
     rc = FAILED
     try:
-        rc = _run_locked(inbox, home, key_file, say, record, today, stale, run_dir, state, target)
+        rc = _run_locked(
+            inbox, home, key_file, say, record, today, stale, run_dir, state, target, full_refresh
+        )
         return rc
     except KeyboardInterrupt:
         rc = INTERRUPTED
@@ -222,10 +233,12 @@ def _run_locked(
     run_dir: Path,
     state: dict[str, object],
     target: str = "duckdb",
+    full_refresh: bool = False,
 ) -> int:
     from .dbt_build import run_dbt
     from .freshness import stale_sources
     from .home import project_dir
+    from .incremental import build_mode, record_complete_build
     from .loader import load_inbox
     from .publish import publish
     from .run_summary import quarantined_by_reason
@@ -278,11 +291,13 @@ def _run_locked(
             )
             return STALE_STOP
 
+    mode = build_mode(home, full_refresh=full_refresh)
+    say(f"   build: {mode.reason}")
     dbt_log = run_dir / "dbt.log"
     with _step("dbt build (seeds, models, tests)", say, record):
         ok = run_dbt(
             home,
-            ["build", "--exclude", SCORED],
+            ["build", "--exclude", SCORED, *mode.dbt_args()],
             key_file=key_file,
             log_file=dbt_log,
             progress=lambda m: say(f"   {m}"),
@@ -318,7 +333,7 @@ def _run_locked(
     with _step("dbt build of the scored models and their tests", say, record):
         ok = run_dbt(
             home,
-            ["build", "--select", SCORED],
+            ["build", "--select", SCORED, *mode.dbt_args()],
             key_file=key_file,
             log_file=dbt_log,
             progress=lambda m: say(f"   {m}"),
@@ -327,6 +342,7 @@ def _run_locked(
         record.add_dbt_results(home.dbt_target, run_dir)
     if not ok:
         return _build_failed(home, say, dbt_log)
+    record_complete_build(home, mode)
     if record.warned_tests:
         record.warnings.append(
             f"{len(record.warned_tests)} dbt test(s) warned: " + ", ".join(record.warned_tests)

@@ -1,33 +1,18 @@
 {#- Restricted. One row per access-log line with everything the access audit needs to judge it:
-    the member of staff's state at that time (account per the day's staff snapshot, 人事異動 as
-    states), the terminal, the calendar and the office's own hours, the subject's state at that
-    time (支援措置, household, address block, ward), the member's relation to the subject (own
-    record, own household, neighbour), the explanation found (the first kept template of
-    int_audit__explanation_templates that holds) and which kind of signal the line feeds. Holds
+    the member of staff's state at that time (account per the day's staff snapshot; 人事異動 as
+    states: int_audit__personnel_states), the terminal, the calendar and the office's own hours
+    (int_audit__office_hours), the subject's state at that time (支援措置, household, ward:
+    int_audit__person_versions; address block: int_audit__address_blocks), the member's relation
+    to the subject (own record, own household, neighbour: defined here, once, for every model),
+    the explanation found (int_audit__line_explanations), the member's lines on the person that
+    day (int_audit__staff_subject_day_lines) and which kind of signal the line feeds. Holds
     宛名番号: never published.
 
     Set-based for tens of millions of lines: every lookup is an equality (hash) join, range
     conditions only inside one key's few rows (staff versions, 宛名 versions, 人事異動 states). -#}
-{%- set templates = audit_explanation_templates() -%}
-{%- set keep_columns = [] -%}
-{%- for template in templates -%}
-    {%- do keep_columns.append("bool_or(template_code = '" ~ template ~ "' and is_kept) as keep_" ~ template) -%}
-{%- endfor -%}
 {%- set rare_hour_share = var('audit_rare_hour_share') -%}
 {%- set brief_look_max_lines = var('audit_brief_look_max_lines') -%}
-with subject_staff_days as (
-    -- the member's lines on one person that day
-    select
-        staff_id,
-        access_date,
-        atena_no,
-        count(*) as subject_lines
-    from {{ ref('stg_kiban__access_log') }}
-    where atena_no is not null
-    group by staff_id, access_date, atena_no
-),
-
-calendar as (
+with calendar as (
     select
         date_day,
         is_working_day
@@ -62,39 +47,8 @@ staff_versions as (
     from {{ ref('stg_kiban__staff_history') }}
 ),
 
-personnel_events as (
-    -- 人事異動 as states. A move between two departments of the code set arrives as 転出 and
-    -- 転入 on the same day with both departments filled: the member stays in service. A 転出
-    -- with no to_dept (out of the pension departments) and a 退職 are departures; 退職 takes
-    -- effect the day after effective_date (the last day of service), every other event on its
-    -- effective_date; 休職 lasts until 復職.
-    select
-        staff_id,
-        case
-            when ido_type = '4' then 'retired'
-            when ido_type = '3' and to_dept is null then 'transferred_out'
-            when ido_type = '5' then 'on_leave'
-            else 'active'
-        end as personnel_state,
-        case when ido_type = '4' then effective_date + 1 else effective_date end as state_from,
-        -- same day: a departure wins over an arrival (its state comes last)
-        case when ido_type in ('4', '5') or (ido_type = '3' and to_dept is null) then 1 else 0 end
-            as same_day_order
-    from {{ ref('stg_kiban__jinji_ido') }}
-),
-
 personnel_states as (
-    select
-        staff_id,
-        personnel_state,
-        state_from,
-        coalesce(
-            lead(state_from) over (
-                partition by staff_id order by state_from, same_day_order
-            ),
-            cast('9999-12-31' as date)
-        ) as state_to
-    from personnel_events
+    select * from {{ ref('int_audit__personnel_states') }}
 ),
 
 terminals as (
@@ -105,44 +59,19 @@ terminals as (
 ),
 
 person_versions as (
-    -- a line before a person's first version (an arrival keyed in just after the look-up)
-    -- sees that first version
-    select
-        atena_no,
-        setai_no,
-        ward_code,
-        is_protected,
-        case
-            when valid_from = min(valid_from) over (partition by atena_no)
-                then cast('1900-01-01 00:00:00' as timestamp)
-            else valid_from
-        end as valid_from,
-        coalesce(valid_to, cast('9999-12-31 00:00:00' as timestamp)) as valid_to
-    from {{ ref('stg_atena__person_history') }}
+    select * from {{ ref('int_audit__person_versions') }}
 ),
 
 person_blocks as (
-    -- 街区: the current address up to its 番 (…丁目…番), where it has that form
-    select
-        atena_no,
-        case
-            when position('丁目' in address) > 0
-                and position('番' in address) > position('丁目' in address)
-                then substr(address, 1, position('番' in address))
-        end as address_block
-    from {{ ref('stg_atena__persons') }}
+    select * from {{ ref('int_audit__address_blocks') }}
 ),
 
-template_hits as (
-    select * from {{ ref('int_audit__template_hits') }}
-    where pair_kind = 'real'
+line_explanations as (
+    select * from {{ ref('int_audit__line_explanations') }}
 ),
 
-kept_templates as (
-    -- one row: whether each template is kept in this city
-    select
-        {{ keep_columns | join(',\n        ') }}
-    from {{ ref('int_audit__explanation_templates') }}
+subject_staff_days as (
+    select * from {{ ref('int_audit__staff_subject_day_lines') }}
 ),
 
 lines as (
@@ -168,8 +97,11 @@ lines as (
         staff_versions.account_status,
         coalesce(staff_versions.may_display_kojin_no, false) as may_display_kojin_no,
         staff_versions.contractor_code,
-        coalesce(staff_versions.role = '4' or staff_versions.contractor_code is not null, false)
+        coalesce(staff_roles.is_contractor or staff_versions.contractor_code is not null, false)
             as is_contractor,
+        coalesce(account_statuses.is_active, false) as is_account_status_active,
+        coalesce(operations.is_list_operation, false) as is_list_operation_code,
+        coalesce(operations.shows_individual_number, false) as shows_individual_number,
         staff_versions.account_valid_from,
         staff_versions.account_valid_to,
         coalesce(personnel_states.personnel_state, 'active') as personnel_state,
@@ -183,26 +115,20 @@ lines as (
         staff_version.setai_no as staff_setai_no,
         subject_block.address_block as subject_address_block,
         staff_block.address_block as staff_address_block,
-        template_hits.nearest_event_days,
-        coalesce(template_hits.has_business_event, false) as has_business_event,
-        coalesce(template_hits.has_filing_event, false) as has_filing_event,
-        coalesce(template_hits.has_jps_event, false) as has_jps_event,
-        coalesce(template_hits.has_juki_event, false) as has_juki_event,
-        coalesce(template_hits.has_claim_event, false) as has_claim_event,
-        coalesce(template_hits.has_exemption_event, false) as has_exemption_event,
-        coalesce(template_hits.has_record_change_event, false) as has_record_change_event,
-        coalesce(template_hits.has_filing_at_access_office, false) as has_filing_at_access_office,
-        coalesce(template_hits.has_filing_by_same_staff, false) as has_filing_by_same_staff,
-        case
-            {%- for template in templates %}
-                when kept_templates.keep_{{ template }} and template_hits.has_{{ template }}
-                    then '{{ template }}'
-            {%- endfor %}
-        end as explanation,
+        line_explanations.nearest_event_days,
+        coalesce(line_explanations.has_business_event, false) as has_business_event,
+        coalesce(line_explanations.has_filing_event, false) as has_filing_event,
+        coalesce(line_explanations.has_jps_event, false) as has_jps_event,
+        coalesce(line_explanations.has_juki_event, false) as has_juki_event,
+        coalesce(line_explanations.has_claim_event, false) as has_claim_event,
+        coalesce(line_explanations.has_exemption_event, false) as has_exemption_event,
+        coalesce(line_explanations.has_record_change_event, false) as has_record_change_event,
+        coalesce(line_explanations.has_filing_at_access_office, false) as has_filing_at_access_office,
+        coalesce(line_explanations.has_filing_by_same_staff, false) as has_filing_by_same_staff,
+        line_explanations.explanation,
         coalesce(office_hours.office_share, 0) as office_hour_share,
         subject_staff_days.subject_lines
     from {{ ref('stg_kiban__access_log') }} as log
-    cross join kept_templates
     left join calendar
         on log.access_date = calendar.date_day
     left join staff_versions
@@ -213,6 +139,12 @@ lines as (
         on log.staff_id = personnel_states.staff_id
             and log.access_date >= personnel_states.state_from
             and log.access_date < personnel_states.state_to
+    left join {{ ref('code_roles') }} as staff_roles
+        on staff_versions.role = staff_roles.role  -- noqa: RF04
+    left join {{ ref('code_account_status') }} as account_statuses
+        on staff_versions.account_status = account_statuses.account_status
+    left join {{ ref('code_operations') }} as operations
+        on log.operation = operations.operation
     left join terminals
         on log.terminal_id = terminals.terminal_id
     left join offices as log_offices
@@ -229,8 +161,8 @@ lines as (
         on log.atena_no = subject_block.atena_no
     left join person_blocks as staff_block
         on staff_versions.staff_atena_no = staff_block.atena_no
-    left join template_hits
-        on log.log_id = template_hits.log_id
+    left join line_explanations
+        on log.log_id = line_explanations.log_id
     left join office_hours
         on log.dept_code = office_hours.dept_code
             and coalesce(calendar.is_working_day, extract(isodow from log.access_date) <= 5)
@@ -248,7 +180,7 @@ states as (
         -- the day's staff snapshot is the authority on the account
         (
             not is_staff_known
-            or account_status is distinct from '1'
+            or not is_account_status_active
             or coalesce(access_date < account_valid_from, false)
             or coalesce(access_date > account_valid_to, false)
         ) as is_account_stopped,
@@ -329,7 +261,8 @@ final as (
         subject_lines as staff_day_subject_lines,
         coalesce(subject_lines = 1, false) as is_single_view,
         coalesce(subject_lines <= {{ brief_look_max_lines }}, false) as is_brief_look,
-        operation in ('03', '04') and not has_subject as is_list_operation
+        is_list_operation_code and not has_subject as is_list_operation,
+        shows_individual_number as is_number_display
     from states
 )
 

@@ -15,7 +15,7 @@ subject_days as (
         atena_no,
         bool_and(not is_explained) as is_unexplained,
         bool_or(is_subject_out_of_area) as is_out_of_area,
-        bool_or(operation = '05') as has_number_display,
+        bool_or(is_number_display) as has_number_display,
         bool_or(subject_is_protected) as is_protected,
         bool_or(is_neighbour) as is_neighbour,
         bool_or(is_rare_hour) as at_rare_hour
@@ -56,7 +56,7 @@ line_counts as (
         sum(case when is_after_departure then 1 else 0 end) as after_departure_lines,
         max(departure_lag_days) as departure_lag_days,
         sum(case when is_own_record or is_own_household then 1 else 0 end) as own_household_lines,
-        sum(case when operation = '05' and not may_display_kojin_no then 1 else 0 end)
+        sum(case when is_number_display and not may_display_kojin_no then 1 else 0 end)
             as number_without_right_lines,
         sum(case when is_contractor and has_subject then 1 else 0 end) as contractor_subject_lines
     from context

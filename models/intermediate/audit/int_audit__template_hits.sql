@@ -115,12 +115,14 @@ recent_handling as (
 list_sessions as (
     -- the member's first list search (一覧検索 without a subject) of the day
     select
-        staff_id,
-        access_date,
-        min(accessed_at) as first_list_search_at
-    from {{ ref('stg_kiban__access_log') }}
-    where operation = '03' and atena_no is null
-    group by staff_id, access_date
+        log.staff_id,
+        log.access_date,
+        min(log.accessed_at) as first_list_search_at
+    from {{ ref('stg_kiban__access_log') }} as log
+    inner join {{ ref('code_operations') }} as operations
+        on log.operation = operations.operation
+    where operations.is_list_search and log.atena_no is null
+    group by log.staff_id, log.access_date
 ),
 
 offices as (

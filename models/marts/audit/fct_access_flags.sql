@@ -50,7 +50,8 @@ final as (
         cast(context.hit_count as bigint) as hit_count,
         cast(context.explanation as varchar) as explanation,
         cast(context.is_working_day as boolean) as is_working_day,
-        cast(context.is_own_record or context.is_own_household as boolean) as is_own_household,
+        cast(context.is_own_record as boolean) as is_own_record,
+        cast(context.is_own_household as boolean) as is_own_household,
         cast(context.is_neighbour as boolean) as is_neighbour,
         cast(context.subject_is_protected as boolean) as subject_is_protected,
         cast(context.is_subject_out_of_area as boolean) as is_subject_out_of_area

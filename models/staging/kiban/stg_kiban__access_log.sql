@@ -6,6 +6,10 @@
 -- join or sort. A line that comes again under a later date, or twice in one file, is already
 -- quarantined by the base model (`duplicate_key:log_id`), so log_id stays unique here.
 
+-- A view: always exactly its base model's valid rows, so it needs no incremental state of its
+-- own (base_kiban__access_log is the incremental table).
+{{ config(materialized='view') }}
+
 {%- set columns = [
     'log_id', 'accessed_at', 'staff_id', 'dept_code', 'terminal_id', 'shori_jiyu',
     'operation', 'screen_id', 'atena_no', 'hit_count', '_file_name', '_line_no',

@@ -1,0 +1,18 @@
+{#- The extract dates an incremental staging model rebuilds on a daily run (it is keyed on
+    _extract_date, strategy delete+insert, on DuckDB and PostgreSQL alike): the dates of raw rows
+    from files the model has not seen yet, and the dates of rows it rejected as lying in the
+    future (the run date moves on, so such a row may be valid now, as a full rebuild would judge
+    it). Every other date's rows depend on nothing that a new delivery can change. -#}
+{% macro incremental_extract_dates(source_relation) -%}
+    select new_rows._extract_date
+    from {{ source_relation }} as new_rows
+    where new_rows._file_name not in (
+        select seen._file_name from {{ this }} as seen group by seen._file_name
+    )
+    group by new_rows._extract_date
+    union
+    select future_rows._extract_date
+    from {{ this }} as future_rows
+    where future_rows.reject_reason like '%future_date:%'
+    group by future_rows._extract_date
+{%- endmacro %}

@@ -1,0 +1,79 @@
+"""Whether a run builds incrementally or rebuilds everything.
+
+The append-only sources' large staging tables (see the `materialized='incremental'` models)
+keep their rows from run to run in the warehouse; a daily run adds the extract dates of the new
+files only. That is exact only while the rows already built were built by the same project:
+after any change to the models, macros, seeds or dbt_project.yml (a new release, a changed
+threshold or code set), or when the operator asks with `run --full-refresh`, everything is
+rebuilt. The project's fingerprint at the last complete build is kept in the home
+(`build_state.json`); a home without it (a fresh home, or one built by an earlier version) is
+rebuilt in full once. A failed run does not update it, so the next run resumes the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .home import Home, project_dir
+
+STATE_FILE = "build_state.json"
+#: what decides what a build produces (profiles.yml only says where and with how much memory)
+PROJECT_PARTS = ("models", "macros", "seeds", "dbt_project.yml")
+
+
+@dataclass(frozen=True)
+class BuildMode:
+    full_refresh: bool
+    reason: str
+    fingerprint: str
+
+    def dbt_args(self) -> list[str]:
+        return ["--full-refresh"] if self.full_refresh else []
+
+
+def project_fingerprint(project: Path | None = None) -> str:
+    """sha256 over the path and bytes of every file of the project's parts."""
+    root = project or project_dir()
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        base = root / part
+        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
+        for path in files:
+            if not path.is_file():
+                continue
+            digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _state_path(home: Home) -> Path:
+    return home.root / STATE_FILE
+
+
+def build_mode(home: Home, *, full_refresh: bool) -> BuildMode:
+    current = project_fingerprint()
+    if full_refresh:
+        return BuildMode(True, "full rebuild requested (--full-refresh)", current)
+    try:
+        state = json.loads(_state_path(home).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return BuildMode(True, "full rebuild: no complete build recorded in this home yet", current)
+    if state.get("project_fingerprint") != current:
+        return BuildMode(
+            True, "full rebuild: the dbt project changed since the last build", current
+        )
+    return BuildMode(False, "incremental: only the new extract dates are added", current)
+
+
+def record_complete_build(home: Home, mode: BuildMode) -> None:
+    """After both dbt builds succeeded: the incremental tables are complete for this project."""
+    path = _state_path(home)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
+        json.dumps({"project_fingerprint": mode.fingerprint}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    os.replace(tmp, path)
