@@ -123,7 +123,7 @@ def daily_home(city: dict) -> Path:
         shutil.copy2(path, city["daily_inbox"] / path.name)
     second = _run(city["daily_inbox"], home, city["key_file"])
     assert "incremental: only the new extract dates are added" in second.stdout
-    model = Path("nenkin_audit", "models", "staging", "kiban", "base_kiban__access_log.sql")
+    model = Path("nenkin_audit", "models", "staging", "kiban", "base", "base_kiban__access_log.sql")
     city["daily_sql"] = (home / "target" / "run" / model).read_text(encoding="utf-8")
     city["daily_compiled"] = (home / "target" / "compiled" / model).read_text(encoding="utf-8")
     return home

@@ -1,7 +1,8 @@
 -- One row per dbt-evaluated control and month, from the control's first month with an item to
 -- the reference date's month: the items judged, the exceptions, the month's measure and its
 -- state against the threshold (control_catalogue). A month with no item of a count control is
--- ok (nothing to breach); a share with nothing to divide by is no_data.
+-- ok (nothing to breach); a share with nothing to divide by is no_data. A control without any
+-- item has one row, for the reference month.
 
 with evidence as (
     select * from {{ ref('int_controls__evidence') }}
@@ -45,7 +46,11 @@ grid as (
     from control_span
     cross join reference
     inner join months
-        on months.period_month between control_span.first_month and reference.reference_month
+        on months.period_month between
+            -- a control with no item yet (no departure, no check-digit failure) starts, and is
+            -- judged, in the reference month
+            coalesce(control_span.first_month, reference.reference_month)
+            and reference.reference_month
 ),
 
 monthly as (
