@@ -11,7 +11,7 @@ from ..errors import UserError
 #: Schemas dbt builds into (the same names as on DuckDB) and the loader's raw schema.
 RAW = "raw"
 BUILD_SCHEMAS = ("codes", "staging", "intermediate", "marts", "scoring")
-#: The published mart (published contract §3), the schema the next one is built in, and the
+#: The published mart (docs/published-contract.md §3), the schema the next one is built in, and the
 #: name the previous one has for the moment of the swap.
 MART = "mart"
 MART_BUILDING = "mart_building"
