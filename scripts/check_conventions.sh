@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The conventions gate (CI runs it after the tests): ruff, ruff format, yamllint, dbt-score and
-# sqlfluff. Every check runs; the gate fails when any of them reports a violation.
+# The conventions gate (CI runs it after the tests): ruff, ruff format, yamllint, the generated
+# raw-interface macro up to date with the sources' YAML, dbt-score and sqlfluff. Every check runs; the gate fails when any of them reports a violation.
 # Exceptions are written down where each tool is configured, each with its reason:
 #   ruff: [tool.ruff] in pyproject.toml     yamllint: .yamllint
 #   sqlfluff: .sqlfluff, .sqlfluffignore    dbt-score: [tool.dbt-score] in pyproject.toml and
@@ -34,6 +34,7 @@ check() {
 check "ruff check" "$venv/ruff" check .
 check "ruff format" "$venv/ruff" format --check .
 check "yamllint" "$venv/yamllint" -c .yamllint --strict .
+check "raw interface macro" "$venv/python" -m nenkin_audit.raw_columns_macro --check
 check "dbt parse" "$venv/dbt" --quiet parse
 if [ -f "$DBT_TARGET_PATH/manifest.json" ]; then
   check "dbt-score" "$venv/dbt-score" lint --manifest "$DBT_TARGET_PATH/manifest.json"

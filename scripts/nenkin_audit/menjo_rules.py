@@ -1,7 +1,9 @@
 """The income rule of the 国民年金 premium exemptions (保険料免除・納付猶予制度 所得基準).
 
 One source of truth: the dbt seed ``seeds/menjo_income_thresholds.csv`` (one row per exemption
-class and version, versioned by ``nendo``, the July–June exemption year). This module reads
+class and version, versioned by ``nendo``, the July–June exemption year); which classes are
+graded, student or deferment (and the grades' order) is ``code_menjo_shurui.income_rule`` and
+``income_grade``. This module reads
 that seed; the dbt model ``int_filings__exemption_checks`` applies the same rule in SQL, and the
 generator imports this module so generated JPS decisions agree with the SQL cross-check.
 
@@ -38,13 +40,28 @@ from pathlib import Path
 
 from .errors import UserError
 from .home import project_dir
+from .project import seed_rows
 
 SEED_NAME = "menjo_income_thresholds.csv"
 
-#: Exemption classes decided by income, most generous first.
-GRADED_SHURUI: tuple[str, ...] = ("02", "03", "04", "05")
-STUDENT_SHURUI = "06"
-YUYO_SHURUI = "07"
+
+def _classes_by_income_rule() -> dict[str, list[tuple[str, str]]]:
+    """(menjo_shurui, income_grade) of each code_menjo_shurui row, by its income_rule."""
+    by_rule: dict[str, list[tuple[str, str]]] = {}
+    for row in seed_rows("codes/code_menjo_shurui"):
+        by_rule.setdefault(row["income_rule"], []).append(
+            (row["menjo_shurui"], row["income_grade"])
+        )
+    return by_rule
+
+
+_BY_RULE = _classes_by_income_rule()
+#: Exemption classes decided by income, most generous (lowest income_grade) first.
+GRADED_SHURUI: tuple[str, ...] = tuple(
+    code for code, _ in sorted(_BY_RULE["graded"], key=lambda c: int(c[1]))
+)
+(STUDENT_SHURUI,) = (code for code, _ in _BY_RULE["student"])
+(YUYO_SHURUI,) = (code for code, _ in _BY_RULE["deferment"])
 
 
 @dataclass(frozen=True)

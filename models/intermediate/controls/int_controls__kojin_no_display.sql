@@ -1,5 +1,5 @@
 {#- Restricted. Control `kojin_no_display` (PIA III-3): one row per access-log line that
-    displays a 個人番号 (operation 05), with whether the account had the right on that day
+    displays a 個人番号 (code_operations.shows_individual_number), with whether the account had the right on that day
     (int_audit__access_context.may_display_kojin_no, from the day's staff snapshot). -#}
 with control as (
     select control_code
@@ -16,7 +16,11 @@ displays as (
         staff_role,
         may_display_kojin_no
     from {{ ref('int_audit__access_context') }}
-    where operation = '05'
+    where operation in (
+            select number_display.operation
+            from {{ ref('code_operations') }} as number_display
+            where number_display.shows_individual_number
+        )
 ),
 
 final as (

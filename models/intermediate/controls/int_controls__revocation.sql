@@ -17,13 +17,17 @@ reference as (
 ),
 
 departures as (
+    -- code_ido_type: the personnel states that leave the department, from their offset day
     select
-        staff_id,
-        ido_type,
-        from_dept,
-        case when ido_type = '4' then effective_date + 1 else effective_date end as departure_date
-    from {{ ref('stg_kiban__jinji_ido') }}
-    where ido_type = '4' or (ido_type = '3' and to_dept is null)
+        ido.staff_id,
+        ido_types.personnel_state,
+        ido.from_dept,
+        ido.effective_date + ido_types.state_from_offset_days as departure_date
+    from {{ ref('stg_kiban__jinji_ido') }} as ido
+    inner join {{ ref('code_ido_type') }} as ido_types
+        on ido.ido_type = ido_types.ido_type
+    where ido_types.personnel_state in ('retired', 'transferred_out')
+        and (not ido_types.departs_only_without_to_dept or ido.to_dept is null)
 ),
 
 snapshots as (
@@ -49,7 +53,7 @@ member_days as (
         snapshot_dates.snapshot_date,
         (
             snapshots.staff_id is null
-            or snapshots.account_status <> '1'
+            or not account_states.is_active
             or coalesce(snapshots.valid_to < snapshot_dates.snapshot_date, false)
             or coalesce(snapshots.valid_from > snapshot_dates.snapshot_date, false)
             or coalesce(snapshots.dept_code <> departures.from_dept, false)
@@ -60,6 +64,8 @@ member_days as (
     left join snapshots
         on departures.staff_id = snapshots.staff_id
             and snapshot_dates.snapshot_date = snapshots.snapshot_date
+    left join {{ ref('code_account_status') }} as account_states
+        on snapshots.account_status = account_states.account_status
 ),
 
 revoked as (
@@ -93,7 +99,7 @@ lines_between as (
 judged as (
     select
         departures.staff_id,
-        departures.ido_type,
+        departures.personnel_state,
         departures.departure_date,
         revoked.revoked_date,
         coalesce(revoked.revoked_date, reference.reference_date) - departures.departure_date
@@ -135,7 +141,7 @@ final as (
         cast(null as double precision) as measure_denominator,
         cast(lag_days as integer) as days_value,
         cast(line_count as bigint) as line_count,
-        case when ido_type = '4' then '退職' else '転出' end
+        case when personnel_state = 'retired' then '退職' else '転出' end
         || ' ' || cast(departure_date as varchar) || ' → '
         || coalesce('停止・異動 ' || cast(revoked_date as varchar), '未停止')
         || '（' || cast(lag_days as varchar) || '日、期限 ' || cast(window_days as varchar) || '日）'

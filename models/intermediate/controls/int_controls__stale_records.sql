@@ -25,12 +25,16 @@ first_load as (
 ),
 
 events as (
+    -- deaths and moves out of the city (code_shojo_jiyu.resident_status)
     select
-        atena_no,
-        shojo_date as event_date,
-        shojo_jiyu
-    from {{ ref('stg_atena__persons') }}
-    where shojo_jiyu in ('01', '02') and shojo_date is not null
+        persons.atena_no,
+        persons.shojo_date as event_date,
+        persons.shojo_jiyu,
+        reasons.shojo_jiyu_name
+    from {{ ref('stg_atena__persons') }} as persons
+    inner join {{ ref('code_shojo_jiyu') }} as reasons
+        on persons.shojo_jiyu = reasons.shojo_jiyu
+    where reasons.resident_status in ('deceased', 'moved_out') and persons.shojo_date is not null
 ),
 
 kihon as (
@@ -52,6 +56,7 @@ shikaku_changes as (
 persons as (
     select
         events.shojo_jiyu,
+        events.shojo_jiyu_name,
         events.event_date,
         (
             coalesce(cast(kihon.changed_at as date) >= events.event_date, false)
@@ -72,13 +77,15 @@ months as (
         greatest(cast(date_trunc('month', persons.event_date) as date), first_load.first_month)
             as period_month,
         persons.shojo_jiyu,
+        persons.shojo_jiyu_name,
         count(*) as persons,
         sum(case when persons.is_updated then 0 else 1 end) as persons_stale
     from persons
     cross join first_load
     group by
         greatest(cast(date_trunc('month', persons.event_date) as date), first_load.first_month),
-        persons.shojo_jiyu
+        persons.shojo_jiyu,
+        persons.shojo_jiyu_name
 ),
 
 final as (
@@ -98,7 +105,7 @@ final as (
         cast(null as double precision) as measure_denominator,
         cast(control.window_days as integer) as days_value,
         cast(months.persons as bigint) as line_count,
-        case when months.shojo_jiyu = '01' then '死亡' else '転出' end || ': 年金記録のある '
+        months.shojo_jiyu_name || ': 年金記録のある '
         || cast(months.persons as varchar) || '人のうち、未更新 '
         || cast(months.persons_stale as varchar) || '人' as detail_ja
     from months

@@ -1,8 +1,10 @@
 {#-
     The exemption classes each income record allows: the rule of seed menjo_income_thresholds
     (the same rule as nenkin_audit.menjo_rules, see its docstring), for every
-    (atena_no, nendo) of stg_zei__shotoku. Exemption year N uses the shotoku row of nendo N
-    (住民税 課税年度 N = income of calendar year N−1, the 前年所得). Restricted (atena_no, income).
+    (atena_no, nendo) of stg_zei__shotoku. Which classes are graded (the most generous one
+    allowed is kept), student or deferment is code_menjo_shurui.income_rule. Exemption year N
+    uses the shotoku row of nendo N (住民税 課税年度 N = income of calendar year N−1, the
+    前年所得). Restricted (atena_no, income).
 -#}
 
 with
@@ -101,20 +103,50 @@ evaluated as (
             and (r.valid_to_nendo is null or i.nendo <= r.valid_to_nendo)
 ),
 
+classes as (
+    -- how each exemption class is decided by income (graded classes ordered by income_grade)
+    select
+        menjo_shurui,
+        income_rule,
+        income_grade
+    from {{ ref('code_menjo_shurui') }}
+),
+
+allowed as (
+    select
+        evaluated.atena_no,
+        evaluated.nendo,
+        min(
+            case
+                when classes.income_rule = 'graded' and evaluated.tested_income_yen <= evaluated.limit_yen
+                    then classes.income_grade
+            end
+        ) as allowed_grade,
+        coalesce(
+            bool_or(classes.income_rule = 'student' and evaluated.tested_income_yen <= evaluated.limit_yen),
+            false
+        ) as student_allowed,
+        coalesce(
+            bool_or(classes.income_rule = 'deferment' and evaluated.tested_income_yen <= evaluated.limit_yen),
+            false
+        ) as yuyo_allowed
+    from evaluated
+    left join classes
+        on evaluated.menjo_shurui = classes.menjo_shurui
+    group by evaluated.atena_no, evaluated.nendo
+),
+
 final as (
     select
-        atena_no,
-        nendo,
-        case
-            when bool_or(menjo_shurui = '02' and tested_income_yen <= limit_yen) then '02'
-            when bool_or(menjo_shurui = '03' and tested_income_yen <= limit_yen) then '03'
-            when bool_or(menjo_shurui = '04' and tested_income_yen <= limit_yen) then '04'
-            when bool_or(menjo_shurui = '05' and tested_income_yen <= limit_yen) then '05'
-        end as allowed_shurui,
-        bool_or(menjo_shurui = '06' and tested_income_yen <= limit_yen) as student_allowed,
-        bool_or(menjo_shurui = '07' and tested_income_yen <= limit_yen) as yuyo_allowed
-    from evaluated
-    group by atena_no, nendo
+        allowed.atena_no,
+        allowed.nendo,
+        classes.menjo_shurui as allowed_shurui,
+        allowed.student_allowed,
+        allowed.yuyo_allowed
+    from allowed
+    left join classes
+        on classes.income_rule = 'graded'
+            and allowed.allowed_grade = classes.income_grade
 )
 
 select * from final

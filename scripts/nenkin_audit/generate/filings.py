@@ -52,9 +52,15 @@ _TYPE_WEIGHT = {
     **{"31": 3, "32": 22, "33": 7, "34": 7, "35": 2, "41": 14, "42": 3, "43": 2},
 }
 TYPE_WEIGHTS = np.array([_TYPE_WEIGHT[t] for t in TYPES], dtype=float)
-EXEMPTION_TYPES = ("31", "32", "33", "34", "35")
+EXEMPTION_TYPES = tuple(
+    r["todokede_shubetsu"] for r in _TYPE_SEED if r["filing_domain"] == "exemption"
+)
 CLAIM_TYPES = tuple(r["todokede_shubetsu"] for r in _TYPE_SEED if r["category"] == "請求")
-MENJO_OF = {"31": "01", "33": "06", "34": "07", "35": "08"}
+MENJO_OF = {
+    r["todokede_shubetsu"]: r["implied_menjo_shurui"]
+    for r in _TYPE_SEED
+    if r["implied_menjo_shurui"]
+}
 KBN_OF = {"41": "1", "42": "2", "43": "3"}
 NENKIN_CODE = {"1": "1150", "2": "5350", "3": "5650"}
 
@@ -122,7 +128,7 @@ def expected_decision(
         if allowed is None:
             return "", "5"
         return allowed, "4" if allowed <= applied else "6"
-    shurui = menjo_rules.STUDENT_SHURUI if ftype == "33" else menjo_rules.YUYO_SHURUI
+    shurui = MENJO_OF[ftype]
     ok = menjo_rules.income_allows(income, shurui, nendo)
     return (shurui, "4") if ok else ("", "5")
 
@@ -452,14 +458,14 @@ def _exemption_decisions(
         inc = inc_rows.get((int(pidx[i]), int(nendo[i])))
         if ftype[i] == "32":
             a = menjo_rules.allowed_shurui(inc or {}, int(nendo[i]))
-            grades = ["02", "03", "04", "05"]
+            grades = list(menjo_rules.GRADED_SHURUI)
             if a is None:
                 applied[i] = "02" if r_applied[i] < 0.7 else "04"
             else:
                 j = grades.index(a)
                 if r_applied[i] < 0.25 and j > 0:
                     applied[i] = grades[j - 1]  # asks for more than the income allows
-                elif r_applied[i] > 0.85 and j < 3:
+                elif r_applied[i] > 0.85 and j < len(grades) - 1:
                     applied[i] = grades[j + 1]
                 else:
                     applied[i] = a

@@ -9,35 +9,16 @@ source as (
 
 renamed as (
     select
-        atena_no as record_key,
-        {{ normalise_text('atena_no') }} as atena_no,
-        {{ normalise_text('kojin_no') }} as kojin_no,
-        {{ normalise_text('kiso_nenkin_no') }} as kiso_nenkin_no,
-        tel,
-        tokki,
-        {{ normalise_text('change_type') }} as change_type,
-        {{ normalise_text('changed_at') }} as changed_at,
-        {{ raw_lineage_columns() }}
+        {{ base_renamed_columns('nenkin', 'nenkin_kihon') }}
     from source
 ),
 
 final as (
     select
-        nullif(atena_no, '') as atena_no,
-        nullif(kojin_no, '') as kojin_no,
-        {{ normalise_kiso_nenkin_no('kiso_nenkin_no') }} as kiso_nenkin_no,
-        nullif(tel, '') as tel,
-        nullif(tokki, '') as tokki,
-        nullif(change_type, '') as change_type,
-        {{ iso_to_timestamp('changed_at') }} as changed_at,
-        {{ raw_lineage_columns() }},
-        record_key,
-        {{ reject_reason([
-            rule_id('atena_no', required=true),
-            rule_kojin_no('kojin_no'),
-            rule_kiso_nenkin_no('kiso_nenkin_no'),
-            rule_change_columns(['atena_no']),
-        ]) }} as reject_reason
+        {{ base_typed_columns('nenkin', 'nenkin_kihon') }},
+        {{ reject_reason(
+            base_column_rules('nenkin', 'nenkin_kihon') + base_key_rules('nenkin', 'nenkin_kihon')
+        ) }} as reject_reason
     from renamed
 )
 
