@@ -6,16 +6,20 @@ the DuckDB run of the same inbox and key:
 - the published relations equal DuckDB's (row counts and order-independent hashes);
 - the SQL pseudonym function gives exactly the Python pseudonyms;
 - each role's grants, by trying; the review schema takes a reviewer's decision;
+- the run summary reports quarantined rows and stale sources as on DuckDB; the run lock is the
+  database's; an empty database with an empty inbox publishes nothing;
 - the key is nowhere in the server log (log_statement=all), pg_stat_statements, or the home."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -426,5 +430,79 @@ def test_a_login_member_of_the_owner_role_runs_once_the_roles_exist(
         assert cur.fetchone()[0] == "nenkin_owner"
         cur.execute("select count(*) from mart.fct_reconciliation")
         assert cur.fetchone()[0] > 0
+    finally:
+        con.close()
+
+
+def _quarantined(stdout: str) -> Counter:
+    """The run summary's `quarantined by reason:` line as {reason: rows}."""
+    for line in stdout.splitlines():
+        if line.strip().startswith("quarantined by reason:"):
+            parts = line.split(":", 1)[1].strip().split(", ")
+            return Counter(
+                {p.rsplit(" ", 1)[0]: int(p.rsplit(" ", 1)[1].replace(",", "")) for p in parts}
+            )
+    return Counter()
+
+
+def _stale(stdout: str) -> list[str]:
+    return [
+        line.strip()
+        for line in stdout.splitlines()
+        if re.match(r"^  \w+\.\w+: (last delivery|never delivered)", line)
+    ]
+
+
+def test_the_postgres_summary_reports_quarantine_and_stale_sources_as_duckdb_does(
+    pg_city: PgCity,
+) -> None:
+    duck = _quarantined(pg_city.duck_run.stdout)
+    assert duck, pg_city.duck_run.stdout[-3000:]  # the city has bad rows
+    both = _quarantined(pg_city.first_run.stdout) + _quarantined(pg_city.second_run.stdout)
+    assert both == duck
+    # after the second run PostgreSQL holds every file DuckDB loaded: the same stale sources
+    assert _stale(pg_city.second_run.stdout) == _stale(pg_city.duck_run.stdout)
+    assert "stale:" in pg_city.second_run.stdout
+
+
+def test_a_second_run_on_the_same_database_waits_then_exits_busy(
+    pg_city: PgCity, tmp_path: Path
+) -> None:
+    """The run lock is the database's, not the home's: a run from another home (or machine)
+    waits for it and exits 5 without touching anything."""
+    from nenkin_audit.postgres.run import RUN_LOCK_KEY
+
+    holder = pg_city.cluster.connect(DB)
+    try:
+        holder.cursor().execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+        inbox = _private(tmp_path / "inbox")
+        home = _private(tmp_path / "home")
+        env = {"NENKIN_AUDIT_KEY_FILE": str(pg_city.key_file), **pg_city.env()}
+        args = ("run", "--target", "postgres", "--inbox", str(inbox), "--home", str(home))
+        started = time.monotonic()
+        proc = cli(*args, "--wait", "2", env=env)
+        waited = time.monotonic() - started
+    finally:
+        holder.close()
+    assert proc.returncode == 5, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert waited >= 2
+    assert "building this PostgreSQL warehouse" in proc.stdout
+
+
+def test_a_fresh_database_with_an_empty_inbox_publishes_nothing(
+    pg_city: PgCity, tmp_path: Path
+) -> None:
+    db = pg_city.cluster.create_database("nenkin_empty")
+    inbox = _private(tmp_path / "inbox")
+    home = _private(tmp_path / "home")
+    env = {"NENKIN_AUDIT_KEY_FILE": str(pg_city.key_file), **pg_city.cluster.env(db)}
+    proc = cli("run", "--target", "postgres", "--inbox", str(inbox), "--home", str(home), env=env)
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "no new file in the inbox" in proc.stdout
+    con = pg_city.cluster.connect(db)
+    try:
+        cur = con.cursor()
+        cur.execute("select count(*) from pg_namespace where nspname = 'mart'")
+        assert cur.fetchone()[0] == 0  # no empty mart was published
     finally:
         con.close()

@@ -104,20 +104,30 @@ def _last_deliveries(warehouse: Path) -> tuple[dict[str, dt.date], dt.date | Non
         ).fetchone()
         if not present or not present[0]:
             return {}, None
-        rows = con.execute(
-            "select extract, max(extract_date) from raw.load_files "
-            "where status = 'loaded' and extract is not null group by extract"
-        ).fetchall()
-        ledger = con.execute("select max(loaded_at) from raw.load_files").fetchone()
+        rows = con.execute(LAST_DELIVERIES_SQL).fetchall()
+        ledger = con.execute(LEDGER_LAST_SQL).fetchone()
     finally:
         con.close()
     newest = ledger[0].date() if ledger and ledger[0] is not None else None
     return {e: d for e, d in rows}, newest
 
 
-def stale_sources(project: Path, warehouse: Path, today: dt.date) -> list[Staleness]:
-    """The sources whose last delivery is older than their expectation allows, as of `today`."""
-    by_extract, ledger_last = _last_deliveries(warehouse)
+#: the ledger's newest deliveries: the same standard SQL on DuckDB and PostgreSQL
+LAST_DELIVERIES_SQL = (
+    "select extract, max(extract_date) from raw.load_files "
+    "where status = 'loaded' and extract is not null group by extract"
+)
+LEDGER_LAST_SQL = "select max(loaded_at) from raw.load_files"
+Deliveries = tuple[dict[str, dt.date], dt.date | None]
+
+
+def stale_sources(
+    project: Path, warehouse: Path, today: dt.date, deliveries: Deliveries | None = None
+) -> list[Staleness]:
+    """The sources whose last delivery is older than their expectation allows, as of `today`.
+    `deliveries`: the ledger's newest deliveries when they come from another engine (PostgreSQL:
+    postgres.run.last_deliveries); by default they are read from the DuckDB `warehouse`."""
+    by_extract, ledger_last = deliveries if deliveries is not None else _last_deliveries(warehouse)
     out: list[Staleness] = []
     for exp in expectations(project):
         last = ledger_last if exp.table == "load_files" else by_extract.get(exp.table)

@@ -139,17 +139,32 @@ def run(
     with _exclusive(home, wait=wait, say=say) as locked:
         if not locked:
             return _busy(home, target, today, wait, say)
+        if target == "postgres":
+            # one run per PostgreSQL warehouse, whichever home or machine it runs from
+            from .postgres.run import database_lock
+
+            with database_lock(wait) as db_locked:
+                if not db_locked:
+                    return _busy(home, target, today, wait, say, database=True)
+                return _run_recorded(inbox, home, key_file, say, today, target, stale, full_refresh)
         return _run_recorded(inbox, home, key_file, say, today, target, stale, full_refresh)
 
 
-def _busy(home: Home, target: str, today: dt.date, wait: float, say: Say) -> int:
+def _busy(
+    home: Home, target: str, today: dt.date, wait: float, say: Say, database: bool = False
+) -> int:
     record = RunRecord(target=target, run_date=today.isoformat())
     record.finish(OUTCOMES[BUSY], BUSY)
     record.write(home)  # runs.jsonl only: the warehouse belongs to the run holding the lock
     waited = f" after waiting {wait:g} s" if wait > 0 else ""
+    holder = (
+        "another nenkin-audit run is building this PostgreSQL warehouse (its run lock, "
+        "pg_advisory_lock, is held by a session named 'nenkin-audit run lock' in pg_stat_activity)"
+        if database
+        else f"another nenkin-audit run is still using {home.root} (lock {home.root / 'run.lock'})"
+    )
     say(
-        f"another nenkin-audit run is still using {home.root} (lock {home.root / 'run.lock'})"
-        f"{waited}: this run did nothing and ends with exit code {BUSY}. "
+        f"{holder}{waited}: this run did nothing and ends with exit code {BUSY}. "
         "The next scheduled run carries on; use --wait SECONDS to wait longer."
     )
     return BUSY
@@ -266,8 +281,9 @@ def _run_locked(
     loaded_files = _note_load(record, summary)
     if not loaded_files and not summary.duplicate and not summary.rejected:
         say(f"   no new file in the inbox {inbox}")
-    # The checks below read the DuckDB warehouse; on PostgreSQL the run goes straight on.
-    state["loaded_ever"] = loaded_ever = pg or _anything_loaded(home.warehouse)
+    state["loaded_ever"] = loaded_ever = (
+        pg_run.anything_loaded() if pg else _anything_loaded(home.warehouse)
+    )
     if not loaded_ever:
         say(
             "   nothing has ever been loaded into this home: nothing to build, and nothing is "
@@ -276,7 +292,8 @@ def _run_locked(
         return NOTHING_TO_PUBLISH
 
     with _step("source freshness", say, record):
-        stale_now = [] if pg else stale_sources(project_dir(), home.warehouse, today)
+        deliveries = pg_run.last_deliveries() if pg else None
+        stale_now = stale_sources(project_dir(), home.warehouse, today, deliveries)
         record.stale_sources = [s.describe() for s in stale_now]
         if stale_now:
             say(f"   {len(stale_now)} stale source(s): listed in the summary")
@@ -306,10 +323,11 @@ def _run_locked(
         record.add_dbt_results(home.dbt_target, run_dir)
     if not ok:
         return _build_failed(home, say, dbt_log)
+    manifest = home.dbt_target / "manifest.json"
     by_reason = (
-        None
+        pg_run.quarantined_by_reason(manifest, loaded_files)
         if pg
-        else quarantined_by_reason(home.warehouse, home.dbt_target / "manifest.json", loaded_files)
+        else quarantined_by_reason(home.warehouse, manifest, loaded_files)
     )
     if by_reason is not None:
         record.quarantined_by_reason = by_reason

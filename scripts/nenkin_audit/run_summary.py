@@ -38,6 +38,11 @@ def quarantined_by_reason(
     return {str(reason): int(n) for reason, n in rows}
 
 
+def quarantine_relation(manifest: Path) -> str | None:
+    """The quarantine relation's quoted name in the last build (None before the first)."""
+    return _relation(manifest, "quarantine_rows")
+
+
 def _relation(manifest: Path, model: str) -> str | None:
     try:
         nodes: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,5 +70,82 @@ def write_run_record(record: Any) -> None:
         cur.execute(
             f"insert into {RUNS_SCHEMA}.{RUNS_TABLE} ({names}) values ({marks})", record.row()
         )
+    finally:
+        con.close()
+
+
+def _owner_rows(sql: str, params: tuple = ()) -> list[tuple] | None:
+    """Rows of one query as the owner role; None when a relation it reads does not exist yet."""
+    import psycopg2
+
+    from .connect import owner_role, q
+
+    con = connect()
+    try:
+        cur = con.cursor()
+        cur.execute(f"set role {q(owner_role())}")
+        try:
+            cur.execute(sql, params)
+        except psycopg2.errors.UndefinedTable:
+            return None
+        return cur.fetchall()
+    finally:
+        con.close()
+
+
+def anything_loaded() -> bool:
+    """Whether the ledger holds a loaded file (an empty database has published nothing yet)."""
+    rows = _owner_rows("select count(*) from raw.load_files where status = 'loaded'")
+    return bool(rows and rows[0][0])
+
+
+def last_deliveries() -> tuple[dict[str, dt.date], dt.date | None]:
+    """The ledger's newest extract date per extract and its newest entry's date (freshness.py)."""
+    from ..freshness import LAST_DELIVERIES_SQL, LEDGER_LAST_SQL
+
+    rows = _owner_rows(LAST_DELIVERIES_SQL) or []
+    ledger = _owner_rows(LEDGER_LAST_SQL) or [(None,)]
+    newest = ledger[0][0].date() if ledger[0][0] is not None else None
+    return {str(e): d for e, d in rows}, newest
+
+
+def quarantined_by_reason(manifest: Path, files: list[str]) -> dict[str, int] | None:
+    """Rows of `files` in the restricted quarantine relation, by reason code (run_summary.py)."""
+    from ..run_summary import quarantine_relation
+
+    relation = quarantine_relation(manifest)
+    if relation is None:
+        return None
+    rows = _owner_rows(
+        f"select reject_reason, count(*) from {relation} where _file_name = any(%s) "
+        "group by reject_reason order by 2 desc, 1",
+        (list(files),),
+    )
+    return None if rows is None else {str(reason): int(n) for reason, n in rows}
+
+
+#: pg_advisory_lock key of `run` (any bigint the database's other users do not take): one run
+#: builds and publishes a PostgreSQL warehouse at a time, whichever machine or home it runs from
+RUN_LOCK_KEY = 0x6E656E6B696E  # "nenkin"
+
+
+@contextlib.contextmanager
+def database_lock(wait: float) -> Iterator[bool]:
+    """Hold the database's run lock for the block (True), or yield False when another run holds
+    it for longer than `wait` seconds. The lock is a session advisory lock: PostgreSQL releases
+    it when this connection ends, also when the run is killed."""
+    con = connect(application_name="nenkin-audit run lock")
+    try:
+        cur = con.cursor()
+        deadline = time.monotonic() + max(wait, 0.0)
+        while True:
+            cur.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
+            if cur.fetchone()[0]:
+                break
+            if time.monotonic() >= deadline:
+                yield False
+                return
+            time.sleep(min(1.0, max(deadline - time.monotonic(), 0.05)))
+        yield True
     finally:
         con.close()
