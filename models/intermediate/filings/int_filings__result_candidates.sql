@@ -40,38 +40,30 @@ results as (
 ),
 
 -- step 4's ranks: exact dates, first in first out within (person, type, target date)
-ranked_results as (
+result_ranks as (
     select
-        *,
-        case
-            when is_final and kiso_nenkin_no is not null and taisho_date is not null
-                then row_number() over (
-                    partition by
-                        is_final and kiso_nenkin_no is not null and taisho_date is not null,
-                        kiso_nenkin_no,
-                        todokede_shubetsu,
-                        taisho_date
-                    order by list_date asc, list_id asc, row_no asc
-                )
-        end as result_fifo_rank
+        list_id,
+        row_no,
+        row_number() over (
+            partition by kiso_nenkin_no, todokede_shubetsu, taisho_date
+            order by list_date asc, list_id asc, row_no asc
+        ) as result_fifo_rank
     from results
+    where is_final
+        and kiso_nenkin_no is not null
+        and taisho_date is not null
 ),
 
-ranked_filings as (
+filing_ranks as (
     select
-        *,
-        case
-            when kiso_nenkin_no is not null and taisho_date is not null
-                then row_number() over (
-                    partition by
-                        kiso_nenkin_no is not null and taisho_date is not null,
-                        kiso_nenkin_no,
-                        todokede_shubetsu,
-                        taisho_date
-                    order by shintatsu_date asc, uketsuke_no asc
-                )
-        end as filing_fifo_rank
+        uketsuke_no,
+        row_number() over (
+            partition by kiso_nenkin_no, todokede_shubetsu, taisho_date
+            order by shintatsu_date asc, uketsuke_no asc
+        ) as filing_fifo_rank
     from forwarded
+    where kiso_nenkin_no is not null
+        and taisho_date is not null
 ),
 
 -- step 3: same person, same type, forwarded by the list date; a candidate pair when the target
@@ -86,13 +78,18 @@ final as (
         f.shintatsu_date,
         abs(r.taisho_date - f.taisho_date) as delta_days,
         coalesce(abs(r.taisho_date - f.taisho_date) <= {{ window_days }}, false) as is_within_window,
-        r.result_fifo_rank,
-        f.filing_fifo_rank
-    from ranked_results as r
-    inner join ranked_filings as f
+        result_ranks.result_fifo_rank,
+        filing_ranks.filing_fifo_rank
+    from results as r
+    inner join forwarded as f
         on r.kiso_nenkin_no = f.kiso_nenkin_no
             and r.todokede_shubetsu = f.todokede_shubetsu
             and r.list_date >= f.shintatsu_date
+    left join result_ranks
+        on r.list_id = result_ranks.list_id
+            and r.row_no = result_ranks.row_no
+    left join filing_ranks
+        on f.uketsuke_no = filing_ranks.uketsuke_no
 )
 
 select * from final
