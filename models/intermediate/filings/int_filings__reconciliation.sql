@@ -2,12 +2,10 @@
     Reconciliation of filings (stg_nenkin__todokede) with the JPS 処理結果一覧表 rows
     (stg_jps__kekka): the matching of docs block `filings_reconciliation_matching`, step by step.
     One row per filing received, plus one row per JPS row that decides no filing.
+    Steps 1-3 are int_filings__result_candidates, steps 4-6 int_filings__result_pairs, step 9's
+    choice int_filings__hold_matches; steps 7 and 8 and the rows themselves are here.
     Restricted (kiso_nenkin_no): the public fct_reconciliation selects from it.
 -#}
-{%- set window_days = var('reconciliation_window_days') -%}
-{#- A row's nearest candidate filing (docs/internal-contracts.md §F step 5, also used by steps 7 and 9): smallest
-    |Δ taisho_date|, then the later 進達, then the smaller 受付番号. -#}
-{%- set nearest_candidate_first = "c.delta_days asc, c.shintatsu_date desc, c.uketsuke_no asc" -%}
 
 with
 
@@ -25,15 +23,7 @@ filings as (
     from {{ ref('stg_nenkin__todokede') }}
 ),
 
--- step 1: forwarded, not withdrawn filings are the candidates
-forwarded as (
-    select *
-    from filings
-    where not is_withdrawn
-        and shintatsu_date is not null
-),
-
--- step 2: final rows and interim 保留 rows (code_jps_kekka.is_final; 返戻 is outcome returned)
+-- the JPS rows of step 2 (code_jps_kekka.is_final; 返戻 is outcome returned), compared in step 8
 results as (
     select
         jps.list_id,
@@ -55,176 +45,7 @@ results as (
         on jps.kekka = codes.kekka
 ),
 
--- step 3: candidate pairs: same person, same type, forwarded by the list date, target dates
--- at most W days apart
-candidates as (
-    select
-        r.list_id,
-        r.row_no,
-        r.list_date,
-        r.is_final,
-        f.uketsuke_no,
-        f.shintatsu_date,
-        abs(r.taisho_date - f.taisho_date) as delta_days
-    from results as r
-    inner join forwarded as f
-        on r.kiso_nenkin_no = f.kiso_nenkin_no
-            and r.todokede_shubetsu = f.todokede_shubetsu
-            and r.list_date >= f.shintatsu_date
-            and abs(r.taisho_date - f.taisho_date) <= {{ window_days }}
-),
-
--- step 4: exact dates, first in first out within (person, type, target date)
-exact_results as (
-    select
-        list_id,
-        row_no,
-        list_date,
-        row_number() over (
-            partition by kiso_nenkin_no, todokede_shubetsu, taisho_date
-            order by list_date asc, list_id asc, row_no asc
-        ) as exact_rank,
-        kiso_nenkin_no,
-        todokede_shubetsu,
-        taisho_date
-    from results
-    where is_final
-        and kiso_nenkin_no is not null
-        and taisho_date is not null
-),
-
-exact_filings as (
-    select
-        uketsuke_no,
-        shintatsu_date,
-        row_number() over (
-            partition by kiso_nenkin_no, todokede_shubetsu, taisho_date
-            order by shintatsu_date asc, uketsuke_no asc
-        ) as exact_rank,
-        kiso_nenkin_no,
-        todokede_shubetsu,
-        taisho_date
-    from forwarded
-    where kiso_nenkin_no is not null
-        and taisho_date is not null
-),
-
-stage1_pairs as (
-    select
-        r.list_id,
-        r.row_no,
-        f.uketsuke_no,
-        0 as delta_days,
-        'exact' as match_stage
-    from exact_results as r
-    inner join exact_filings as f
-        on r.kiso_nenkin_no = f.kiso_nenkin_no
-            and r.todokede_shubetsu = f.todokede_shubetsu
-            and r.taisho_date = f.taisho_date
-            and r.exact_rank = f.exact_rank
-    where f.shintatsu_date <= r.list_date
-),
-
--- step 5: each final row still unpaired picks its nearest candidate among the filings without
--- a final row; each filing keeps the first picker
-stage2_choices as (
-    select
-        c.list_id,
-        c.row_no,
-        c.list_date,
-        c.uketsuke_no,
-        c.delta_days,
-        row_number() over (
-            partition by c.list_id, c.row_no
-            order by {{ nearest_candidate_first }}
-        ) as choice_rank
-    from candidates as c
-    left join stage1_pairs as paired_row
-        on c.list_id = paired_row.list_id
-            and c.row_no = paired_row.row_no
-    left join stage1_pairs as paired_filing
-        on c.uketsuke_no = paired_filing.uketsuke_no
-    where c.is_final
-        and paired_row.list_id is null
-        and paired_filing.uketsuke_no is null
-),
-
-stage2_kept as (
-    select
-        list_id,
-        row_no,
-        uketsuke_no,
-        delta_days,
-        row_number() over (
-            partition by uketsuke_no
-            order by delta_days asc, list_date asc, list_id asc, row_no asc
-        ) as keep_rank
-    from stage2_choices
-    where choice_rank = 1
-),
-
-stage12_pairs as (
-    select
-        list_id,
-        row_no,
-        uketsuke_no,
-        delta_days,
-        match_stage
-    from stage1_pairs
-    union all
-    select
-        list_id,
-        row_no,
-        uketsuke_no,
-        delta_days,
-        'nearest' as match_stage
-    from stage2_kept
-    where keep_rank = 1
-),
-
--- step 6: each final row still unpaired whose person and type have exactly one open filing
--- (forwarded by the list date, no final row from steps 4-5) belongs to it at any distance of
--- the target dates (no window); a filing picked by several rows keeps the first by
--- (|Δ|, list_date, list_id, row_no)
-stage3_open as (
-    select
-        r.list_id,
-        r.row_no,
-        r.list_date,
-        f.uketsuke_no,
-        f.shintatsu_date,
-        abs(r.taisho_date - f.taisho_date) as delta_days,
-        count(*) over (partition by r.list_id, r.row_no) as open_filings
-    from results as r
-    inner join forwarded as f
-        on r.kiso_nenkin_no = f.kiso_nenkin_no
-            and r.todokede_shubetsu = f.todokede_shubetsu
-            and r.list_date >= f.shintatsu_date
-    left join stage12_pairs as paired_row
-        on r.list_id = paired_row.list_id
-            and r.row_no = paired_row.row_no
-    left join stage12_pairs as paired_filing
-        on f.uketsuke_no = paired_filing.uketsuke_no
-    where r.is_final
-        and paired_row.list_id is null
-        and paired_filing.uketsuke_no is null
-),
-
-stage3_only as (
-    select
-        list_id,
-        row_no,
-        uketsuke_no,
-        shintatsu_date,
-        delta_days,
-        row_number() over (
-            partition by uketsuke_no
-            order by delta_days asc nulls last, list_date asc, list_id asc, row_no asc
-        ) as keep_rank
-    from stage3_open
-    where open_filings = 1
-),
-
+-- steps 1-3: int_filings__result_candidates; steps 4-6: int_filings__result_pairs
 pairs as (
     select
         list_id,
@@ -232,16 +53,8 @@ pairs as (
         uketsuke_no,
         delta_days,
         match_stage
-    from stage12_pairs
-    union all
-    select
-        list_id,
-        row_no,
-        uketsuke_no,
-        delta_days,
-        'only_open' as match_stage
-    from stage3_only
-    where keep_rank = 1
+    from {{ ref('int_filings__result_pairs') }}
+    where is_paired
 ),
 
 -- step 7: final rows left unpaired: duplicate_result when they have any candidate (within the
@@ -254,8 +67,9 @@ duplicate_candidates as (
         uketsuke_no,
         shintatsu_date,
         delta_days
-    from candidates
+    from {{ ref('int_filings__result_candidates') }}
     where is_final
+        and is_within_window
     union
     select
         list_id,
@@ -263,8 +77,8 @@ duplicate_candidates as (
         uketsuke_no,
         shintatsu_date,
         delta_days
-    from stage3_only
-    where keep_rank > 1
+    from {{ ref('int_filings__result_pairs') }}
+    where not is_paired
 ),
 
 unpaired_final_choice as (
@@ -277,7 +91,7 @@ unpaired_final_choice as (
             partition by c.list_id, c.row_no
             order by
                 case when filing_pair.uketsuke_no is not null then 0 else 1 end asc,
-                {{ nearest_candidate_first }}
+                {{ filings_nearest_candidate_first('c') }}
         ) as choice_rank
     from duplicate_candidates as c
     left join pairs as row_pair
@@ -310,45 +124,13 @@ unpaired_finals as (
         and p.list_id is null
 ),
 
--- step 9: each 保留 row picks its nearest candidate among all forwarded filings
-hold_choices as (
-    select
-        c.list_id,
-        c.row_no,
-        c.list_date,
-        c.uketsuke_no,
-        c.delta_days,
-        row_number() over (
-            partition by c.list_id, c.row_no
-            order by {{ nearest_candidate_first }}
-        ) as choice_rank
-    from candidates as c
-    where not c.is_final
-),
-
-hold_carried as (
-    select
-        h.list_id,
-        h.row_no,
-        h.uketsuke_no,
-        h.delta_days,
-        row_number() over (
-            partition by h.uketsuke_no
-            order by h.list_date desc, h.list_id desc, h.row_no desc
-        ) as latest_rank
-    from hold_choices as h
-    left join pairs as p
-        on h.uketsuke_no = p.uketsuke_no
-    where h.choice_rank = 1
-        and p.uketsuke_no is null
-),
-
+-- step 9: int_filings__hold_matches (each 保留 row's nearest candidate, is_carried by a pending
+-- filing); a 保留 row without a candidate is unmatched_result
 hold_counts as (
     select
         uketsuke_no,
         count(*) as hold_rows
-    from hold_choices
-    where choice_rank = 1
+    from {{ ref('int_filings__hold_matches') }}
     group by uketsuke_no
 ),
 
@@ -357,7 +139,7 @@ unmatched_holds as (
         r.list_id,
         r.row_no
     from results as r
-    left join hold_choices as h
+    left join {{ ref('int_filings__hold_matches') }} as h
         on r.list_id = h.list_id
             and r.row_no = h.row_no
     where not r.is_final
@@ -438,10 +220,10 @@ filing_rows as (
     from filings as f
     left join filing_pairs as p
         on f.uketsuke_no = p.uketsuke_no
-    left join hold_carried as h
+    left join {{ ref('int_filings__hold_matches') }} as h
         on
             f.uketsuke_no = h.uketsuke_no
-            and h.latest_rank = 1
+            and h.is_carried
     left join hold_counts as hc
         on f.uketsuke_no = hc.uketsuke_no
     left join duplicate_counts as dc
