@@ -127,7 +127,8 @@ def expected_decision(
         allowed = menjo_rules.allowed_shurui(income, nendo)
         if allowed is None:
             return "", "5"
-        return allowed, "4" if allowed <= applied else "6"
+        grades = menjo_rules.GRADED_SHURUI  # most generous first (code_menjo_shurui.income_grade)
+        return allowed, "4" if grades.index(allowed) <= grades.index(applied) else "6"
     shurui = MENJO_OF[ftype]
     ok = menjo_rules.income_allows(income, shurui, nendo)
     return (shurui, "4") if ok else ("", "5")
