@@ -370,6 +370,15 @@ def test_dashboards_read_the_postgres_mart_and_record_decisions_when_the_home_sa
     history = reviews.history(home.reviews, ["case-x"])
     assert history["decision_id"].to_list() == [decision]
     assert not home.reviews.exists()  # nothing went to the DuckDB file
+    # the 自己点検 report reads the same PostgreSQL mart (as the auditor group)
+    out = tmp_path / "report" / "jiko_tenken"
+    proc = cli(
+        "report", "--from", "2026-04-01", "--to", "2026-12-31", "--out", str(out),
+        "--home", str(home.root),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "revocation" in out.with_suffix(".html").read_text(encoding="utf-8")
+    assert out.with_suffix(".pdf").stat().st_size > 0
 
 
 def test_a_failed_publish_leaves_the_published_mart_untouched(

@@ -184,9 +184,9 @@ def main(
         check_user(home, user, read_password(stdin))
         query = available[name]
         bound = bind(query, params)
-        if not home.published.is_file():
-            raise UserError(f"no published mart at {home.published}: run `nenkin-audit run` first")
-        con = open_published(home)
+        # the DuckDB file of the home, or on PostgreSQL (postgres.toml) the schema mart as the
+        # reviewer group reads it (open_published says so when there is no mart yet)
+        con = open_published(home, ("reviewer",))
         try:
             # the parameters, bound (never pasted), as the one row the query joins
             columns = ", ".join(

@@ -42,11 +42,9 @@ def output_paths(out: Path) -> tuple[Path, Path]:
 
 
 def load_period(home: Home, start: dt.date, end: dt.date) -> ctl.ControlData:
-    if not home.published.is_file():
-        raise UserError(
-            f"no published mart at {home.published}: run `nenkin-audit run --inbox DIR` first"
-        )
-    con = open_published(home)
+    # the DuckDB file of the home, or on PostgreSQL (postgres.toml) the schema mart as an
+    # auditor (or manager) reads it; either way a missing mart is a clear error
+    con = open_published(home, ("auditor", "manager"))
     try:
         tables = set(con.sql("select table_name from information_schema.tables").pl()["table_name"])
         missing = [t for t in ctl.CONTROL_TABLES if t not in tables]
