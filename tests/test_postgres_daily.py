@@ -180,8 +180,9 @@ def _one(cluster: Cluster, database: str, sql: str) -> object:
 
 
 def _dbt_builds_the_intermediate_layer(cluster: Cluster, database: str) -> bool:
-    """A dbt session of `database` is creating a relation of the intermediate schema (seeds and
-    staging, with the incremental tables, are rebuilt by then)."""
+    """A dbt session of `database` has started creating a relation of the intermediate schema:
+    the build is well under way (in this city, the seeds and the incremental base tables are
+    rebuilt by then, and about half of the nodes are still to run)."""
     return bool(
         _one(
             cluster,
