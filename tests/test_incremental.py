@@ -11,54 +11,19 @@ must change nothing either."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from .conftest import REPO
+from .daily_city import FIRST_BUILD, FULL_REFRESH, INCREMENTAL, DailyCity, cut_city, run
 from .test_run_faults import relation_state
 
 pytestmark = pytest.mark.slow
 
-CLI = str(Path(sys.executable).with_name("nenkin-audit"))
-RUN_DATE = "2026-11-30"
 #: schemas of the warehouse compared besides the published file (raw and the ledger are the
 #: loader's; the scoring schema is compared through the published marts built on it)
 COMPARED_SCHEMAS = {"staging", "intermediate", "marts", "codes"}
-DATED = re.compile(r"_(\d{8})_\d+\.")
-
-
-def _day(name: str) -> str | None:
-    m = DATED.search(name)
-    return m.group(1) if m else None
-
-
-def _cut_day(inbox: Path) -> str:
-    """The last day of the access log: the day a daily run brings."""
-    return max(_day(p.name) for p in inbox.glob("access_log_*") if _day(p.name))
-
-
-def _run(inbox: Path, home: Path, key_file: Path, *extra: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [CLI, "run", "--inbox", str(inbox), "--home", str(home), *extra],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "NENKIN_AUDIT_KEY_FILE": str(key_file),
-            "NENKIN_AUDIT_RUN_DATE": RUN_DATE,
-        },
-        cwd=REPO,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    return proc
 
 
 def _state(home: Path) -> dict[str, dict[str, tuple[int, int]]]:
@@ -78,61 +43,41 @@ def _differing(got: dict, want: dict) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from nenkin_audit.generate import generate_city
+def city(tmp_path_factory: pytest.TempPathFactory) -> DailyCity:
     from nenkin_audit.home import Home
     from nenkin_audit.keys import ensure_demo_key
 
     root = tmp_path_factory.mktemp("incremental")
-    whole = root / "whole"
-    generate_city(whole, persons=800, days=8, seed=21, misuse=True, bad_input=True, progress=None)
     key_file = ensure_demo_key(Home.resolve(root / "keys-home"), announce=False)
-    cut = _cut_day(whole)
-    # the daily home's inbox: every file before the last day (undated names, which the loader
-    # rejects, arrive on the first day too)
-    daily_inbox = root / "daily" / "inbox"
-    daily_inbox.mkdir(parents=True)
-    later = []
-    for path in sorted(whole.iterdir()):
-        if path.is_file():
-            day = _day(path.name)
-            if day is not None and day >= cut:
-                later.append(path)
-            else:
-                shutil.copy2(path, daily_inbox / path.name)
-    full_inbox = root / "full" / "inbox"
-    shutil.copytree(whole, full_inbox)
+    return cut_city(root, key_file, persons=800, days=8, seed=21, misuse=True, bad_input=True)
+
+
+@pytest.fixture(scope="module")
+def daily(city: DailyCity) -> dict:
+    """Day N−1 built in full, then day N's files and the daily run."""
+    home = city.root / "daily" / "home"
+    first = run(city.daily_inbox, home, city.key_file)
+    assert FIRST_BUILD in first.stdout
+    city.deliver_the_last_day()
+    second = run(city.daily_inbox, home, city.key_file)
+    assert INCREMENTAL in second.stdout
+    model = Path("nenkin_audit", "models", "staging", "kiban", "base", "base_kiban__access_log.sql")
     return {
-        "root": root,
-        "key_file": key_file,
-        "cut": cut,
-        "later": later,
-        "daily_inbox": daily_inbox,
-        "full_inbox": full_inbox,
+        "home": home,
+        "sql": (home / "target" / "run" / model).read_text(encoding="utf-8"),
+        "compiled": (home / "target" / "compiled" / model).read_text(encoding="utf-8"),
     }
 
 
 @pytest.fixture(scope="module")
-def daily_home(city: dict) -> Path:
-    """Day N−1 built in full, then day N's files and the daily run."""
-    home = city["root"] / "daily" / "home"
-    first = _run(city["daily_inbox"], home, city["key_file"])
-    assert "full rebuild: no complete build recorded" in first.stdout
-    assert city["later"], "the generated city has no files on its last day"
-    for path in city["later"]:
-        shutil.copy2(path, city["daily_inbox"] / path.name)
-    second = _run(city["daily_inbox"], home, city["key_file"])
-    assert "incremental: only the new extract dates are added" in second.stdout
-    model = Path("nenkin_audit", "models", "staging", "kiban", "base", "base_kiban__access_log.sql")
-    city["daily_sql"] = (home / "target" / "run" / model).read_text(encoding="utf-8")
-    city["daily_compiled"] = (home / "target" / "compiled" / model).read_text(encoding="utf-8")
-    return home
+def daily_home(daily: dict) -> Path:
+    return daily["home"]
 
 
 @pytest.fixture(scope="module")
-def full_home(city: dict) -> Path:
-    home = city["root"] / "full" / "home"
-    _run(city["full_inbox"], home, city["key_file"])
+def full_home(city: DailyCity) -> Path:
+    home = city.root / "full" / "home"
+    run(city.full_inbox, home, city.key_file)
     return home
 
 
@@ -143,11 +88,13 @@ def test_the_daily_run_ends_identical_to_a_full_rebuild(daily_home: Path, full_h
     assert _differing(got, want) == {"mart": [], "warehouse": []}
 
 
-def test_the_daily_run_added_only_the_new_extract_dates(daily_home: Path, city: dict) -> None:
+def test_the_daily_run_added_only_the_new_extract_dates(
+    daily: dict, daily_home: Path, city: DailyCity
+) -> None:
     """The daily run really was incremental: dbt ran the incremental statement (delete+insert of
     the new extract dates) on the access log's base table, and its newest date is the new day."""
-    assert "delete from" in city["daily_sql"].lower()
-    assert "new_rows._file_name not in" in city["daily_compiled"]
+    assert "delete from" in daily["sql"].lower()
+    assert "new_rows._file_name not in" in daily["compiled"]
     con = duckdb.connect(str(daily_home / "warehouse.duckdb"), read_only=True)
     try:
         days = con.execute(
@@ -156,14 +103,14 @@ def test_the_daily_run_added_only_the_new_extract_dates(daily_home: Path, city: 
         ).fetchall()
     finally:
         con.close()
-    assert days[-1][0] == city["cut"] and days[-1][1] > 0
+    assert days[-1][0] == city.cut and days[-1][1] > 0
     assert len(days) > 2
 
 
-def test_a_full_refresh_changes_nothing(daily_home: Path, full_home: Path, city: dict) -> None:
+def test_a_full_refresh_changes_nothing(daily_home: Path, full_home: Path, city: DailyCity) -> None:
     want = _state(full_home)
-    proc = _run(city["daily_inbox"], daily_home, city["key_file"], "--full-refresh")
-    assert "full rebuild requested (--full-refresh)" in proc.stdout
+    proc = run(city.daily_inbox, daily_home, city.key_file, "--full-refresh")
+    assert FULL_REFRESH in proc.stdout
     assert _differing(_state(daily_home), want) == {"mart": [], "warehouse": []}
     state = json.loads((daily_home / "build_state.json").read_text(encoding="utf-8"))
     assert len(state["project_fingerprint"]) == 64

@@ -1,0 +1,140 @@
+"""A generated city cut before its last day, for the tests that compare a daily (incremental) run
+with a full rebuild of the whole inbox (tests/test_incremental.py on DuckDB,
+tests/test_postgres_incremental.py on PostgreSQL).
+
+The daily inbox holds every file dated before the city's last day of access log (and the undated
+names, which the loader rejects); the files of the last day are kept aside until the daily run
+brings them. The full inbox is a copy of the whole city."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .conftest import REPO
+
+CLI = str(Path(sys.executable).with_name("nenkin-audit"))
+RUN_DATE = "2026-11-30"
+DATED = re.compile(r"_(\d{8})_\d+\.")
+
+
+def extract_day(name: str) -> str | None:
+    """The YYYYMMDD of a dated file name, else None."""
+    m = DATED.search(name)
+    return m.group(1) if m else None
+
+
+def cut_day(inbox: Path) -> str:
+    """The last day of the access log: the day a daily run brings."""
+    return max(d for p in inbox.glob("access_log_*") if (d := extract_day(p.name)))
+
+
+def private(path: Path) -> Path:
+    """A folder only its owner can read (homes and key folders)."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+@dataclass
+class DailyCity:
+    root: Path
+    key_file: Path
+    cut: str
+    #: the last day's files, kept aside until the daily run
+    later: list[Path]
+    daily_inbox: Path
+    full_inbox: Path
+
+    def deliver_the_last_day(self) -> None:
+        assert self.later, "the generated city has no files on its last day"
+        for path in self.later:
+            shutil.copy2(path, self.daily_inbox / path.name)
+
+
+def cut_city(root: Path, key_file: Path, **generate: object) -> DailyCity:
+    """Generate a city under `root` (generate_city's keyword arguments) and cut it."""
+    from nenkin_audit.generate import generate_city
+
+    whole = root / "whole"
+    generate_city(whole, progress=None, **generate)
+    cut = cut_day(whole)
+    daily_inbox = root / "daily" / "inbox"
+    daily_inbox.mkdir(parents=True)
+    later = []
+    for path in sorted(whole.iterdir()):
+        if path.is_file():
+            day = extract_day(path.name)
+            if day is not None and day >= cut:
+                later.append(path)
+            else:
+                shutil.copy2(path, daily_inbox / path.name)
+    full_inbox = root / "full" / "inbox"
+    shutil.copytree(whole, full_inbox)
+    return DailyCity(root, key_file, cut, later, daily_inbox, full_inbox)
+
+
+def _command(inbox: Path, home: Path, extra: tuple[str, ...]) -> list[str]:
+    return [CLI, "run", "--inbox", str(inbox), "--home", str(home), *extra]
+
+
+def _env(key_file: Path, env: dict[str, str] | None) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NENKIN_AUDIT_KEY_FILE": str(key_file),
+        "NENKIN_AUDIT_RUN_DATE": RUN_DATE,
+        **(env or {}),
+    }
+
+
+def run(
+    inbox: Path,
+    home: Path,
+    key_file: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """`nenkin-audit run` as the nightly job runs it; asserts that it succeeded."""
+    proc = subprocess.run(
+        _command(inbox, home, extra),
+        capture_output=True,
+        text=True,
+        env=_env(key_file, env),
+        cwd=REPO,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return proc
+
+
+def start(
+    inbox: Path,
+    home: Path,
+    key_file: Path,
+    *extra: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    new_session: bool = False,
+) -> subprocess.Popen:
+    """The same run started in the background, its stdout and stderr going to `log`;
+    `new_session`: in a process group of its own (to kill it with its dbt)."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            _command(inbox, home, extra),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_env(key_file, env),
+            cwd=REPO,
+            start_new_session=new_session,
+        )
+
+
+#: what a run says about how it builds (incremental.build_mode)
+FIRST_BUILD = "full rebuild: no complete build recorded"
+INCREMENTAL = "incremental: only the new extract dates are added"
+FULL_REFRESH = "full rebuild requested (--full-refresh)"
