@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO, cli
+from .daily_city import private as _private
 from .pg_cluster import Cluster, duckdb_mart_state, postgres_mart_state
 
 DB = "nenkin_e2e"
@@ -56,12 +57,6 @@ class PgCity:
 
     def env(self, user: str | None = None) -> dict[str, str]:
         return self.cluster.env(DB, user)
-
-
-def _private(p: Path) -> Path:
-    p.mkdir(parents=True, exist_ok=True)
-    p.chmod(0o700)
-    return p
 
 
 def _reader(city_env: dict, stop: threading.Event, out: PgCity, user: str) -> None:
