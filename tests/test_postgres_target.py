@@ -7,11 +7,13 @@ the DuckDB run of the same inbox and key:
 - the SQL pseudonym function gives exactly the Python pseudonyms;
 - each role's grants, by trying; the review schema takes a reviewer's decision;
 - the run summary reports quarantined rows and stale sources as on DuckDB; the run lock is the
-  database's; an empty database with an empty inbox publishes nothing;
+  database's; an empty database with an empty inbox publishes nothing; a database that does not
+  hold the home's last build is rebuilt in full;
 - the key is nowhere in the server log (log_statement=all), pg_stat_statements, or the home."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -509,4 +511,39 @@ def test_a_fresh_database_with_an_empty_inbox_publishes_nothing(
         cur.execute("select count(*) from pg_namespace where nspname = 'mart'")
         assert cur.fetchone()[0] == 0  # no empty mart was published
     finally:
+        con.close()
+
+
+def test_a_database_without_the_homes_last_build_is_rebuilt_in_full(
+    pg_city: PgCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The incremental tables live in the database, the build state in the home: a database
+    that does not hold the home's last build (restored from a backup, rebuilt, or built by
+    another home since) gets a full rebuild, never an incremental one on the wrong rows."""
+    from nenkin_audit.home import Home
+    from nenkin_audit.incremental import build_mode
+    from nenkin_audit.postgres import run as pg_run
+
+    assert "build: incremental: only the new extract dates" in pg_city.second_run.stdout
+    for name, value in pg_city.env().items():
+        monkeypatch.setenv(name, value)
+    home = Home(pg_city.pg_home)
+    state = json.loads((pg_city.pg_home / "build_state.json").read_text(encoding="utf-8"))
+    assert pg_run.recorded_build_id() == state["build_id"]
+    mode = build_mode(home, full_refresh=False, warehouse_build_id=pg_run.recorded_build_id)
+    assert not mode.full_refresh, mode.reason
+    con = pg_city.cluster.connect(DB)
+    try:
+        con.cursor().execute("update ops.build_state set build_id = 'restored-from-backup'")
+        mode = build_mode(home, full_refresh=False, warehouse_build_id=pg_run.recorded_build_id)
+        assert mode.full_refresh
+        assert "does not hold this home's last build" in mode.reason
+        con.cursor().execute("delete from ops.build_state")
+        assert pg_run.recorded_build_id() is None
+        assert build_mode(
+            home, full_refresh=False, warehouse_build_id=pg_run.recorded_build_id
+        ).full_refresh
+    finally:
+        con.cursor().execute("delete from ops.build_state")
+        con.cursor().execute("insert into ops.build_state values (%s, now())", (state["build_id"],))
         con.close()

@@ -7,14 +7,21 @@ after any change to the models, macros, seeds or dbt_project.yml (a new release,
 threshold or code set), or when the operator asks with `run --full-refresh`, everything is
 rebuilt. The project's fingerprint at the last complete build is kept in the home
 (`build_state.json`); a home without it (a fresh home, or one built by an earlier version) is
-rebuilt in full once. A failed run does not update it, so the next run resumes the same way."""
+rebuilt in full once. A failed run does not update it, so the next run resumes the same way.
+
+On PostgreSQL the warehouse lives outside the home, so each complete build also gets an id,
+kept both in the home and in the database (postgres.run.record_build): a database that does not
+hold the home's last build id (a new, restored or rebuilt database, or one another home has
+built since) is rebuilt in full."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .home import Home, project_dir
@@ -29,6 +36,8 @@ class BuildMode:
     full_refresh: bool
     reason: str
     fingerprint: str
+    #: the id this build gets once it is complete (home and, on PostgreSQL, the database)
+    build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def dbt_args(self) -> list[str]:
         return ["--full-refresh"] if self.full_refresh else []
@@ -53,7 +62,14 @@ def _state_path(home: Home) -> Path:
     return home.root / STATE_FILE
 
 
-def build_mode(home: Home, *, full_refresh: bool) -> BuildMode:
+def build_mode(
+    home: Home,
+    *,
+    full_refresh: bool,
+    warehouse_build_id: Callable[[], str | None] | None = None,
+) -> BuildMode:
+    """How this run builds. `warehouse_build_id`: for a warehouse outside the home (PostgreSQL),
+    reads the id of the last complete build the warehouse holds."""
     current = project_fingerprint()
     if full_refresh:
         return BuildMode(True, "full rebuild requested (--full-refresh)", current)
@@ -65,6 +81,13 @@ def build_mode(home: Home, *, full_refresh: bool) -> BuildMode:
         return BuildMode(
             True, "full rebuild: the dbt project changed since the last build", current
         )
+    if warehouse_build_id is not None and warehouse_build_id() != state.get("build_id"):
+        return BuildMode(
+            True,
+            "full rebuild: the warehouse does not hold this home's last build (a new, restored "
+            "or rebuilt database, or another home built it since)",
+            current,
+        )
     return BuildMode(False, "incremental: only the new extract dates are added", current)
 
 
@@ -73,7 +96,8 @@ def record_complete_build(home: Home, mode: BuildMode) -> None:
     path = _state_path(home)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
-        json.dumps({"project_fingerprint": mode.fingerprint}, indent=2) + "\n",
+        json.dumps({"project_fingerprint": mode.fingerprint, "build_id": mode.build_id}, indent=2)
+        + "\n",
         encoding="utf-8",
     )
     os.replace(tmp, path)

@@ -308,7 +308,11 @@ def _run_locked(
             )
             return STALE_STOP
 
-    mode = build_mode(home, full_refresh=full_refresh)
+    mode = build_mode(
+        home,
+        full_refresh=full_refresh,
+        warehouse_build_id=pg_run.recorded_build_id if pg else None,
+    )
     say(f"   build: {mode.reason}")
     dbt_log = run_dir / "dbt.log"
     with _step("dbt build (seeds, models, tests)", say, record):
@@ -360,6 +364,8 @@ def _run_locked(
         record.add_dbt_results(home.dbt_target, run_dir)
     if not ok:
         return _build_failed(home, say, dbt_log)
+    if pg:
+        pg_run.record_build(mode.build_id)
     record_complete_build(home, mode)
     if record.warned_tests:
         record.warnings.append(

@@ -149,3 +149,35 @@ def database_lock(wait: float) -> Iterator[bool]:
         yield True
     finally:
         con.close()
+
+
+#: the id of the last complete build the database holds (incremental.build_mode compares it
+#: with the home's): one row, replaced by each complete build
+BUILD_STATE_TABLE = "ops.build_state"
+
+
+def recorded_build_id() -> str | None:
+    """The id of the last complete build recorded in the database (None: none, or no table)."""
+    rows = _owner_rows(f"select build_id from {BUILD_STATE_TABLE}")
+    return str(rows[0][0]) if rows else None
+
+
+def record_build(build_id: str) -> None:
+    """Record a complete build in the database, as the owner role, in one transaction."""
+    from .connect import owner_role, q
+
+    con = connect()
+    try:
+        cur = con.cursor()
+        cur.execute(f"set role {q(owner_role())}")
+        cur.execute("create schema if not exists ops")
+        cur.execute(
+            f"create table if not exists {BUILD_STATE_TABLE} "
+            "(build_id text not null, built_at timestamptz not null)"
+        )
+        cur.execute("begin")
+        cur.execute(f"delete from {BUILD_STATE_TABLE}")
+        cur.execute(f"insert into {BUILD_STATE_TABLE} values (%s, now())", (build_id,))
+        cur.execute("commit")
+    finally:
+        con.close()
