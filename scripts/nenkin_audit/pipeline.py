@@ -286,7 +286,7 @@ def _run_locked(
     )
     if not loaded_ever:
         say(
-            "   nothing has ever been loaded into this home: nothing to build, and nothing is "
+            "   nothing has ever been loaded into this warehouse: nothing to build, and nothing is "
             f"published (exit code {NOTHING_TO_PUBLISH})"
         )
         return NOTHING_TO_PUBLISH
