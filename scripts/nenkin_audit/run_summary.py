@@ -120,7 +120,9 @@ def summary_lines(
     else:
         out.append("warnings:   none")
     if loaded_ever is False:
-        out.append("note:       nothing has ever been loaded into this warehouse: nothing was published")
+        out.append(
+            "note:       nothing has ever been loaded into this warehouse: nothing was published"
+        )
     out.append(
         f"result:     {r.outcome} (exit {r.exit_code}) in {elapsed:.1f} s; run record in "
         f"{RUNS_SCHEMA}.{RUNS_TABLE} and {run_dir}"
