@@ -16,3 +16,12 @@
     where future_rows.reject_reason like '%future_date:%'
     group by future_rows._extract_date
 {%- endmacro %}
+
+{#- The rows an incremental base_ model reads from its raw relation: all of them on a full build,
+    those of incremental_extract_dates() on a daily run. -#}
+{% macro incremental_source_rows(source_relation) -%}
+    select * from {{ source_relation }}
+    {%- if is_incremental() %}
+        where _extract_date in ({{ incremental_extract_dates(source_relation) }})
+    {%- endif %}
+{%- endmacro %}

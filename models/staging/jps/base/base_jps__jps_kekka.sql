@@ -2,7 +2,8 @@
 -- reason. Still holds 個人番号 and the 氏名カナ printed on the list: restricted.
 
 -- Incremental (delete+insert keyed on _extract_date): every rule is one row's or one file's,
--- so a daily run types only the extract dates of new files (macro incremental_extract_dates).
+-- so a daily run types only the extract dates of new files (macros incremental_source_rows,
+-- incremental_extract_dates).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -12,10 +13,7 @@
 with
 
 source as (
-    select * from {{ source('jps', 'jps_kekka') }}
-    {%- if is_incremental() %}
-        where _extract_date in ({{ incremental_extract_dates(source('jps', 'jps_kekka')) }})
-    {%- endif %}
+    {{ incremental_source_rows(source('jps', 'jps_kekka')) }}
 ),
 
 renamed as (

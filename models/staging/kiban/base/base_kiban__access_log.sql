@@ -8,8 +8,9 @@
 -- (they stay in the raw layer only), which also keeps this largest table lean.
 
 -- Incremental (delete+insert keyed on _extract_date): a daily run types only the extract dates
--- of new files (macro incremental_extract_dates); a log_id's earlier deliveries are looked up in
--- the rows already built, so a row's verdict is the one a full rebuild gives.
+-- of new files (macros incremental_source_rows, incremental_extract_dates); a log_id's earlier
+-- deliveries are looked up in the rows already built, so a row's verdict is the one a full
+-- rebuild gives.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -19,10 +20,7 @@
 with
 
 source as (
-    select * from {{ source('kiban', 'access_log') }}
-    {%- if is_incremental() %}
-        where _extract_date in ({{ incremental_extract_dates(source('kiban', 'access_log')) }})
-    {%- endif %}
+    {{ incremental_source_rows(source('kiban', 'access_log')) }}
 ),
 
 renamed as (

@@ -1,7 +1,8 @@
 -- 提供・移転の記録, append-only: one row per raw row, typed, with its reject reason.
 
 -- Incremental (delete+insert keyed on _extract_date): every rule is one row's or one file's,
--- so a daily run types only the extract dates of new files (macro incremental_extract_dates).
+-- so a daily run types only the extract dates of new files (macros incremental_source_rows,
+-- incremental_extract_dates).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -11,10 +12,7 @@
 with
 
 source as (
-    select * from {{ source('kiban', 'teikyo_iten') }}
-    {%- if is_incremental() %}
-        where _extract_date in ({{ incremental_extract_dates(source('kiban', 'teikyo_iten')) }})
-    {%- endif %}
+    {{ incremental_source_rows(source('kiban', 'teikyo_iten')) }}
 ),
 
 renamed as (
