@@ -52,6 +52,14 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> DailyCity:
     return cut_city(root, key_file, persons=800, days=8, seed=21, misuse=True, bad_input=True)
 
 
+#: base_ models with new rows on the last day (every base_ model is incremental)
+BASE_MODELS = [
+    Path("kiban", "base", "base_kiban__access_log.sql"),
+    Path("atena", "base", "base_atena__atena.sql"),
+    Path("nenkin", "base", "base_nenkin__todokede.sql"),
+]
+
+
 @pytest.fixture(scope="module")
 def daily(city: DailyCity) -> dict:
     """Day N−1 built in full, then day N's files and the daily run."""
@@ -61,11 +69,22 @@ def daily(city: DailyCity) -> dict:
     city.deliver_the_last_day()
     second = run(city.daily_inbox, home, city.key_file)
     assert INCREMENTAL in second.stdout
-    model = Path("nenkin_audit", "models", "staging", "kiban", "base", "base_kiban__access_log.sql")
+    models = Path("nenkin_audit", "models", "staging")
+    first_log, daily_log = sorted((home / "runs").glob("*/dbt.log"))
     return {
         "home": home,
-        "sql": (home / "target" / "run" / model).read_text(encoding="utf-8"),
-        "compiled": (home / "target" / "compiled" / model).read_text(encoding="utf-8"),
+        "sql": {
+            model: (home / "target" / "run" / models / model).read_text(encoding="utf-8")
+            for model in BASE_MODELS
+        },
+        "compiled": {
+            model: (home / "target" / "compiled" / models / model).read_text(encoding="utf-8")
+            for model in BASE_MODELS
+        },
+        "dbt_logs": (
+            first_log.read_text(encoding="utf-8"),
+            daily_log.read_text(encoding="utf-8"),
+        ),
     }
 
 
@@ -92,9 +111,14 @@ def test_the_daily_run_added_only_the_new_extract_dates(
     daily: dict, daily_home: Path, city: DailyCity
 ) -> None:
     """The daily run really was incremental: dbt ran the incremental statement (delete+insert of
-    the new extract dates) on the access log's base table, and its newest date is the new day."""
-    assert "delete from" in daily["sql"].lower()
-    assert "new_rows._file_name not in" in daily["compiled"]
+    the new extract dates) on the base tables, the access log's newest date is the new day, and
+    the unit tests (of code unchanged since the last build) were not run again."""
+    for model in BASE_MODELS:
+        assert "delete from" in daily["sql"][model].lower(), model
+        assert "new_rows._file_name not in" in daily["compiled"][model], model
+    first_log, daily_log = daily["dbt_logs"]
+    assert " unit_test " in first_log or "unit_test." in first_log
+    assert "unit_test" not in daily_log
     con = duckdb.connect(str(daily_home / "warehouse.duckdb"), read_only=True)
     try:
         days = con.execute(

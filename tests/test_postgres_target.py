@@ -13,6 +13,7 @@ the DuckDB run of the same inbox and key:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -530,18 +531,23 @@ def test_a_database_without_the_homes_last_build_is_rebuilt_in_full(
     home = Home(pg_city.pg_home)
     state = json.loads((pg_city.pg_home / "build_state.json").read_text(encoding="utf-8"))
     assert pg_run.recorded_build_id() == state["build_id"]
-    mode = build_mode(home, full_refresh=False, warehouse_build_id=pg_run.recorded_build_id)
+    today = dt.date.fromisoformat(state["run_date"])
+    mode = build_mode(
+        home, full_refresh=False, today=today, warehouse_build_id=pg_run.recorded_build_id
+    )
     assert not mode.full_refresh, mode.reason
     con = pg_city.cluster.connect(DB)
     try:
         con.cursor().execute("update ops.build_state set build_id = 'restored-from-backup'")
-        mode = build_mode(home, full_refresh=False, warehouse_build_id=pg_run.recorded_build_id)
+        mode = build_mode(
+            home, full_refresh=False, today=today, warehouse_build_id=pg_run.recorded_build_id
+        )
         assert mode.full_refresh
         assert "does not hold this home's last build" in mode.reason
         con.cursor().execute("delete from ops.build_state")
         assert pg_run.recorded_build_id() is None
         assert build_mode(
-            home, full_refresh=False, warehouse_build_id=pg_run.recorded_build_id
+            home, full_refresh=False, today=today, warehouse_build_id=pg_run.recorded_build_id
         ).full_refresh
     finally:
         con.cursor().execute("delete from ops.build_state")

@@ -8,6 +8,12 @@ threshold or code set), or when the operator asks with `run --full-refresh`, eve
 rebuilt. The project's fingerprint at the last complete build is kept in the home
 (`build_state.json`); a home without it (a fresh home, or one built by an earlier version) is
 rebuilt in full once. A failed run does not update it, so the next run resumes the same way.
+The run date is kept too: a run dated before the last complete build (a replay of a past night)
+rebuilds in full, since rows rejected as lying in the future are judged again only forwards.
+
+A daily run skips dbt's unit tests: they test the project's code, which is byte for byte the
+code whose unit tests passed in the last complete build (the fingerprint says so). Its data tests
+all run.
 
 On PostgreSQL the warehouse lives outside the home, so each complete build also gets an id,
 kept both in the home and in the database (postgres.run.record_build): a database that does not
@@ -22,6 +28,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .home import Home, project_dir
@@ -36,11 +43,15 @@ class BuildMode:
     full_refresh: bool
     reason: str
     fingerprint: str
+    #: the run date of this build
+    run_date: date
     #: the id this build gets once it is complete (home and, on PostgreSQL, the database)
     build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def dbt_args(self) -> list[str]:
-        return ["--full-refresh"] if self.full_refresh else []
+        if self.full_refresh:
+            return ["--full-refresh"]
+        return ["--exclude-resource-type", "unit_test"]
 
 
 def project_fingerprint(project: Path | None = None) -> str:
@@ -66,20 +77,30 @@ def build_mode(
     home: Home,
     *,
     full_refresh: bool,
+    today: date,
     warehouse_build_id: Callable[[], str | None] | None = None,
 ) -> BuildMode:
-    """How this run builds. `warehouse_build_id`: for a warehouse outside the home (PostgreSQL),
-    reads the id of the last complete build the warehouse holds."""
+    """How this run, dated `today`, builds. `warehouse_build_id`: for a warehouse outside the
+    home (PostgreSQL), reads the id of the last complete build the warehouse holds."""
     current = project_fingerprint()
     if full_refresh:
-        return BuildMode(True, "full rebuild requested (--full-refresh)", current)
+        return BuildMode(True, "full rebuild requested (--full-refresh)", current, today)
     try:
         state = json.loads(_state_path(home).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return BuildMode(True, "full rebuild: no complete build recorded in this home yet", current)
+        return BuildMode(
+            True, "full rebuild: no complete build recorded in this home yet", current, today
+        )
     if state.get("project_fingerprint") != current:
         return BuildMode(
-            True, "full rebuild: the dbt project changed since the last build", current
+            True, "full rebuild: the dbt project changed since the last build", current, today
+        )
+    if today.isoformat() < str(state.get("run_date", "")):
+        return BuildMode(
+            True,
+            f"full rebuild: the run date {today} is before the last build's ({state['run_date']})",
+            current,
+            today,
         )
     if warehouse_build_id is not None and warehouse_build_id() != state.get("build_id"):
         return BuildMode(
@@ -87,8 +108,9 @@ def build_mode(
             "full rebuild: the warehouse does not hold this home's last build (a new, restored "
             "or rebuilt database, or another home built it since)",
             current,
+            today,
         )
-    return BuildMode(False, "incremental: only the new extract dates are added", current)
+    return BuildMode(False, "incremental: only the new extract dates are added", current, today)
 
 
 def record_complete_build(home: Home, mode: BuildMode) -> None:
@@ -96,7 +118,14 @@ def record_complete_build(home: Home, mode: BuildMode) -> None:
     path = _state_path(home)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
-        json.dumps({"project_fingerprint": mode.fingerprint, "build_id": mode.build_id}, indent=2)
+        json.dumps(
+            {
+                "project_fingerprint": mode.fingerprint,
+                "build_id": mode.build_id,
+                "run_date": mode.run_date.isoformat(),
+            },
+            indent=2,
+        )
         + "\n",
         encoding="utf-8",
     )

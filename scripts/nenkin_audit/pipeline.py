@@ -311,6 +311,7 @@ def _run_locked(
     mode = build_mode(
         home,
         full_refresh=full_refresh,
+        today=today,
         warehouse_build_id=pg_run.recorded_build_id if pg else None,
     )
     say(f"   build: {mode.reason}")

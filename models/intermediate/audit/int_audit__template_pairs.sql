@@ -4,7 +4,11 @@
     member paired with a person drawn from the whole 宛名 population instead of the subject
     looked at. A template that holds for real pairs much more often than for random subjects
     explains accesses; one that holds as often for a random subject (e.g. "the subject lives
-    in the city") explains nothing (Fabbri & LeFevre, explanation-based auditing). -#}
+    in the city") explains nothing (Fabbri & LeFevre, explanation-based auditing).
+    A view, read once by int_audit__template_hits: writing its tens of millions of real pairs,
+    a copy of the access log's columns, cost more than reading them again. -#}
+{{ config(materialized='view') }}
+
 with lines as (
     select
         log_id,

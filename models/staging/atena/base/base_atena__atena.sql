@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from {{ source('atena', 'atena') }}
+    {{ incremental_source_rows(source('atena', 'atena')) }}
 ),
 
 renamed as (

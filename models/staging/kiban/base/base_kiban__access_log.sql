@@ -11,12 +11,6 @@
 -- of new files (macros incremental_source_rows, incremental_extract_dates); a log_id's earlier
 -- deliveries are looked up in the rows already built, so a row's verdict is the one a full
 -- rebuild gives.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_extract_date',
-) }}
-
 with
 
 source as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('kiban', 'jinji_ido') }}
+    {{ incremental_source_rows(source('kiban', 'jinji_ido')) }}
 ),
 
 renamed as (

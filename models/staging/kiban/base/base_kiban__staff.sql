@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('kiban', 'staff') }}
+    {{ incremental_source_rows(source('kiban', 'staff')) }}
 ),
 
 renamed as (

@@ -1,14 +1,5 @@
 -- 提供・移転の記録, append-only: one row per raw row, typed, with its reject reason.
 
--- Incremental (delete+insert keyed on _extract_date): every rule is one row's or one file's,
--- so a daily run types only the extract dates of new files (macros incremental_source_rows,
--- incremental_extract_dates).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_extract_date',
-) }}
-
 with
 
 source as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('kiban', 'terminal') }}
+    {{ incremental_source_rows(source('kiban', 'terminal')) }}
 ),
 
 renamed as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('nenkin', 'fuka') }}
+    {{ incremental_source_rows(source('nenkin', 'fuka')) }}
 ),
 
 renamed as (

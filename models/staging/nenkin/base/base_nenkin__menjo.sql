@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('nenkin', 'menjo') }}
+    {{ incremental_source_rows(source('nenkin', 'menjo')) }}
 ),
 
 renamed as (

@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from {{ source('nenkin', 'nenkin_kihon') }}
+    {{ incremental_source_rows(source('nenkin', 'nenkin_kihon')) }}
 ),
 
 renamed as (

@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from {{ source('nenkin', 'saitei') }}
+    {{ incremental_source_rows(source('nenkin', 'saitei')) }}
 ),
 
 renamed as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('nenkin', 'shikaku') }}
+    {{ incremental_source_rows(source('nenkin', 'shikaku')) }}
 ),
 
 renamed as (

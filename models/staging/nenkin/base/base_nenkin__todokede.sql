@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('nenkin', 'todokede') }}
+    {{ incremental_source_rows(source('nenkin', 'todokede')) }}
 ),
 
 renamed as (

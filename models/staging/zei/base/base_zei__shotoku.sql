@@ -6,7 +6,7 @@
 with
 
 source as (
-    select * from {{ source('zei', 'shotoku') }}
+    {{ incremental_source_rows(source('zei', 'shotoku')) }}
 ),
 
 renamed as (
