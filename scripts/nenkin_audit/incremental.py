@@ -83,34 +83,36 @@ def build_mode(
     """How this run, dated `today`, builds. `warehouse_build_id`: for a warehouse outside the
     home (PostgreSQL), reads the id of the last complete build the warehouse holds."""
     current = project_fingerprint()
+    why_full = _why_full_rebuild(home, full_refresh, today, current, warehouse_build_id)
+    if why_full is None:
+        return BuildMode(False, "incremental: only the new extract dates are added", current, today)
+    return BuildMode(True, f"full rebuild{why_full}", current, today)
+
+
+def _why_full_rebuild(
+    home: Home,
+    full_refresh: bool,
+    today: date,
+    fingerprint: str,
+    warehouse_build_id: Callable[[], str | None] | None,
+) -> str | None:
+    """Why this run must rebuild everything (the end of the reason's sentence), or None."""
     if full_refresh:
-        return BuildMode(True, "full rebuild requested (--full-refresh)", current, today)
+        return " requested (--full-refresh)"
     try:
         state = json.loads(_state_path(home).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return BuildMode(
-            True, "full rebuild: no complete build recorded in this home yet", current, today
-        )
-    if state.get("project_fingerprint") != current:
-        return BuildMode(
-            True, "full rebuild: the dbt project changed since the last build", current, today
-        )
+        return ": no complete build recorded in this home yet"
+    if state.get("project_fingerprint") != fingerprint:
+        return ": the dbt project changed since the last build"
     if today.isoformat() < str(state.get("run_date", "")):
-        return BuildMode(
-            True,
-            f"full rebuild: the run date {today} is before the last build's ({state['run_date']})",
-            current,
-            today,
-        )
+        return f": the run date {today} is before the last build's ({state['run_date']})"
     if warehouse_build_id is not None and warehouse_build_id() != state.get("build_id"):
-        return BuildMode(
-            True,
-            "full rebuild: the warehouse does not hold this home's last build (a new, restored "
-            "or rebuilt database, or another home built it since)",
-            current,
-            today,
+        return (
+            ": the warehouse does not hold this home's last build (a new, restored or rebuilt "
+            "database, or another home built it since)"
         )
-    return BuildMode(False, "incremental: only the new extract dates are added", current, today)
+    return None
 
 
 def record_complete_build(home: Home, mode: BuildMode) -> None:
