@@ -4,10 +4,18 @@ tests/test_postgres_incremental.py on PostgreSQL).
 
 The daily inbox holds every file dated before the city's last day of access log (and the undated
 names, which the loader rejects); the files of the last day are kept aside until the daily run
-brings them. The full inbox is a copy of the whole city."""
+brings them. The full inbox is a copy of the whole city.
+
+One line is added to the access log of the day before the cut (in both inboxes): stamped on the
+cut day, so a first run whose clock stands on the day before (`first_run_env`) rejects it as
+lying in the future, and the daily run, whose clock has moved on, must judge it again and stage
+it exactly as the full rebuild does."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -51,6 +59,12 @@ class DailyCity:
     daily_inbox: Path
     full_inbox: Path
 
+    @property
+    def first_run_env(self) -> dict[str, str]:
+        """The clock of the first run of the daily home: the day before the cut."""
+        day = dt.datetime.strptime(self.cut, "%Y%m%d").date() - dt.timedelta(days=1)
+        return {"NENKIN_AUDIT_RUN_DATE": day.isoformat()}
+
     def deliver_the_last_day(self) -> None:
         assert self.later, "the generated city has no files on its last day"
         for path in self.later:
@@ -64,6 +78,7 @@ def cut_city(root: Path, key_file: Path, **generate: object) -> DailyCity:
     whole = root / "whole"
     generate_city(whole, progress=None, **generate)
     cut = cut_day(whole)
+    _add_a_line_stamped_on(whole, cut)
     daily_inbox = root / "daily" / "inbox"
     daily_inbox.mkdir(parents=True)
     later = []
@@ -138,3 +153,25 @@ def start(
 FIRST_BUILD = "full rebuild: no complete build recorded"
 INCREMENTAL = "incremental: only the new extract dates are added"
 FULL_REFRESH = "full rebuild requested (--full-refresh)"
+
+
+def _add_a_line_stamped_on(inbox: Path, cut: str) -> None:
+    """A copy of the last line with a subject in the access log of the newest day before `cut`,
+    with a log_id of its own and stamped 10:00 on the cut day; the trailer counts it."""
+    path = max(
+        (p for p in inbox.glob("access_log_*") if (extract_day(p.name) or cut) < cut),
+        key=lambda p: p.name,
+    )
+    lines = path.read_bytes().decode("cp932").split("\r\n")
+    assert lines[-2].startswith("TRAILER,") and lines[-1] == "", path
+    header = lines[0].split(",")
+    records = [next(csv.reader([line])) for line in lines[1:-2]]
+    subject = next(r for r in reversed(records) if r[header.index("atena_no")])
+    late = dict(zip(header, subject, strict=True))
+    late["log_id"] = f"{cut}9999999"
+    late["accessed_at"] = f"{cut[:4]}-{cut[4:6]}-{cut[6:]} 10:00:00"
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerow([late[c] for c in header])
+    body = lines[1:-2] + [out.getvalue().removesuffix("\r\n")]
+    text = "\r\n".join([lines[0], *body, f"TRAILER,{len(body)}", ""])
+    path.write_bytes(text.encode("cp932"))

@@ -58,13 +58,15 @@ BASE_MODELS = [
     Path("atena", "base", "base_atena__atena.sql"),
     Path("nenkin", "base", "base_nenkin__todokede.sql"),
 ]
+#: the staged access log, incremental too
+STAGED_LOG = Path("kiban", "stg_kiban__access_log.sql")
 
 
 @pytest.fixture(scope="module")
 def daily(city: DailyCity) -> dict:
     """Day N−1 built in full, then day N's files and the daily run."""
     home = city.root / "daily" / "home"
-    first = run(city.daily_inbox, home, city.key_file)
+    first = run(city.daily_inbox, home, city.key_file, env=city.first_run_env)
     assert FIRST_BUILD in first.stdout
     city.deliver_the_last_day()
     second = run(city.daily_inbox, home, city.key_file)
@@ -75,12 +77,13 @@ def daily(city: DailyCity) -> dict:
         "home": home,
         "sql": {
             model: (home / "target" / "run" / models / model).read_text(encoding="utf-8")
-            for model in BASE_MODELS
+            for model in [*BASE_MODELS, STAGED_LOG]
         },
         "compiled": {
             model: (home / "target" / "compiled" / models / model).read_text(encoding="utf-8")
             for model in BASE_MODELS
         },
+        "first_stdout": first.stdout,
         "dbt_logs": (
             first_log.read_text(encoding="utf-8"),
             daily_log.read_text(encoding="utf-8"),
@@ -116,6 +119,7 @@ def test_the_daily_run_added_only_the_new_extract_dates(
     for model in BASE_MODELS:
         assert "delete from" in daily["sql"][model].lower(), model
         assert "new_rows._file_name not in" in daily["compiled"][model], model
+    assert "delete from" in daily["sql"][STAGED_LOG].lower()
     first_log, daily_log = daily["dbt_logs"]
     assert " unit_test " in first_log or "unit_test." in first_log
     assert "unit_test" not in daily_log
@@ -129,6 +133,24 @@ def test_the_daily_run_added_only_the_new_extract_dates(
         con.close()
     assert days[-1][0] == city.cut and days[-1][1] > 0
     assert len(days) > 2
+
+
+def test_a_line_the_first_run_found_in_the_future_is_staged_by_the_daily_run(
+    daily: dict, daily_home: Path, city: DailyCity
+) -> None:
+    """The first run's clock stood on the day before the cut, so the line stamped on the cut
+    day was quarantined (future_date); the daily run's clock has moved on, and the line is
+    staged (the full rebuild's staging is the same: the test above)."""
+    assert "future_date" in daily["first_stdout"]
+    con = duckdb.connect(str(daily_home / "warehouse.duckdb"), read_only=True)
+    try:
+        staged = con.execute(
+            "select count(*) from staging.stg_kiban__access_log where log_id = ?",
+            [f"{city.cut}9999999"],
+        ).fetchall()
+    finally:
+        con.close()
+    assert staged == [(1,)]
 
 
 def test_a_full_refresh_changes_nothing(daily_home: Path, full_home: Path, city: DailyCity) -> None:

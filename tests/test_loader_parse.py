@@ -113,3 +113,30 @@ def test_a_bare_carriage_return_outside_quotes_is_malformed() -> None:
     with pytest.raises(FileRejected) as exc:
         parse_extract("\r\n".join(lines).encode(), COLUMNS)
     assert exc.value.code == "malformed_csv" and "line 3" in exc.value.message
+
+
+@pytest.mark.parametrize("line", [2, 3, 5])
+def test_a_trailer_before_the_last_line_is_reported_on_its_own_line(line: int) -> None:
+    records = [",".join(str(i) for i in range(len(COLUMNS))) for _ in range(4)]
+    records.insert(line - 2, "TRAILER,1")
+    lines = [",".join(COLUMNS), *records, "TRAILER,4", ""]
+    with pytest.raises(FileRejected) as exc:
+        parse_extract("\r\n".join(lines).encode("cp932"), COLUMNS)
+    assert exc.value.code == "misplaced_trailer"
+    assert exc.value.message.startswith(f"line {line} is a trailer line")
+
+
+def test_a_field_merely_starting_with_the_trailer_word_is_data() -> None:
+    record = ",".join(["xTRAILER,"] + ["1"] * (len(COLUMNS) - 2))
+    lines = [",".join(COLUMNS), record, "TRAILER,1", ""]
+    assert parse_extract("\r\n".join(lines).encode("cp932"), COLUMNS).frame.height == 1
+
+
+@pytest.mark.parametrize("undefined", [b"\x80", b"\xa0", b"\xfd", b"\xfe", b"\xff"])
+def test_a_byte_cp932_does_not_define_is_reported_at_its_offset(undefined: bytes) -> None:
+    head = (",".join(COLUMNS) + "\r\n山田,").encode("cp932")
+    data = head + undefined + b"\xa0x\r\nTRAILER,1\r\n"
+    with pytest.raises(FileRejected) as exc:
+        parse_extract(data, COLUMNS)
+    assert exc.value.code == "bad_encoding"
+    assert f"byte 0x{undefined[0]:02x} on line 2 (byte offset {len(head)})" in exc.value.message

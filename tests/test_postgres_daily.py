@@ -87,7 +87,13 @@ def runs(city: DailyCity, pg_cluster: Cluster) -> Runs:
     full_db = pg_cluster.create_database("nenkin_full")
     daily_home = private(city.root / "daily" / "home")
     full_home = private(city.root / "full" / "home")
-    first = run(city.daily_inbox, daily_home, city.key_file, *PG, env=pg_cluster.env(daily_db))
+    first = run(
+        city.daily_inbox,
+        daily_home,
+        city.key_file,
+        *PG,
+        env={**pg_cluster.env(daily_db), **city.first_run_env},
+    )
     assert FIRST_BUILD in first.stdout
     city.deliver_the_last_day()
     second = run(city.daily_inbox, daily_home, city.key_file, *PG, env=pg_cluster.env(daily_db))
