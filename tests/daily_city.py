@@ -1,6 +1,6 @@
 """A generated city cut before its last day, for the tests that compare a daily (incremental) run
 with a full rebuild of the whole inbox (tests/test_incremental.py on DuckDB,
-tests/test_postgres_incremental.py on PostgreSQL).
+tests/test_postgres_daily.py on PostgreSQL).
 
 The daily inbox holds every file dated before the city's last day of access log (and the undated
 names, which the loader rejects); the files of the last day are kept aside until the daily run

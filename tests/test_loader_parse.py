@@ -126,7 +126,7 @@ def test_a_trailer_before_the_last_line_is_reported_on_its_own_line(line: int) -
     assert exc.value.message.startswith(f"line {line} is a trailer line")
 
 
-def test_a_field_merely_starting_with_the_trailer_word_is_data() -> None:
+def test_a_line_that_does_not_start_with_the_trailer_word_is_data() -> None:
     record = ",".join(["xTRAILER,"] + ["1"] * (len(COLUMNS) - 2))
     lines = [",".join(COLUMNS), record, "TRAILER,1", ""]
     assert parse_extract("\r\n".join(lines).encode("cp932"), COLUMNS).frame.height == 1
