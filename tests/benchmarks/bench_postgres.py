@@ -10,6 +10,10 @@ of rows published.
 
     python -m pytest tests/benchmarks/bench_postgres.py -m benchmark -s
     python tests/benchmarks/bench_postgres.py --persons 20000 --days 60
+    python tests/benchmarks/bench_postgres.py --city INBOX --work DIR   # an already generated city
+
+With --work, each run's output goes to DIR/<target>.log as it runs (`tail -f` it), and the
+folder is kept until the next benchmark run wipes it.
 
 Environment variables BENCH_PG_PERSONS and BENCH_PG_DAYS set the city for the pytest entry
 (default 20,000 persons, 60 working days; city scale is 1,400,000 and 245)."""
@@ -38,15 +42,23 @@ RESULTS = REPO / "bench-results" / "postgres.json"
 STEP_RE = re.compile(r"^   (.+): done in ([0-9.]+)s$", re.M)
 
 
-def _cli(*args: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
+def _cli(
+    *args: str, env: dict[str, str], log: Path | None = None
+) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the CLI; its output is captured, and with `log` also written there as it runs."""
     t0 = time.perf_counter()
-    proc = subprocess.run(
-        [str(Path(sys.executable).with_name("nenkin-audit")), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        cwd=REPO,
-    )
+    cmd = [str(Path(sys.executable).with_name("nenkin-audit")), *args]
+    if log is None:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env={**os.environ, **env}, cwd=REPO
+        )
+        return proc, time.perf_counter() - t0
+    with open(log, "w", encoding="utf-8") as fh:
+        done = subprocess.run(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, text=True, env={**os.environ, **env}, cwd=REPO
+        )
+    text = log.read_text(encoding="utf-8")
+    proc = subprocess.CompletedProcess(cmd, done.returncode, stdout=text, stderr="")
     return proc, time.perf_counter() - t0
 
 
@@ -60,30 +72,48 @@ def _private(p: Path) -> Path:
     return p
 
 
-def bench(persons: int, days: int, seed: int = 1) -> dict:
+def bench(
+    persons: int,
+    days: int,
+    seed: int = 1,
+    *,
+    city: Path | None = None,
+    work: Path | None = None,
+) -> dict:
+    """Both full runs of one city. `city`: an already generated inbox (read only; `persons`
+    and `days` then only label the results). `work`: the scratch folder, wiped first and kept
+    with each run's log (default: a temporary folder, removed)."""
     from nenkin_audit.keys import write_key
     from tests.pg_cluster import pg_bin, private_cluster
 
     if pg_bin() is None:
         raise RuntimeError("PostgreSQL server binaries are missing (apt-get install postgresql)")
-    root = Path(tempfile.mkdtemp(prefix="bench-postgres-"))
+    if work is not None:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    root = work or Path(tempfile.mkdtemp(prefix="bench-postgres-"))
+    logs = root if work is not None else None
     try:
-        source = root / "source"
-        print(f"generating a city of {persons:,} persons, {days} working days ...", flush=True)
-        gen, gen_s = _cli(
-            "generate",
-            "--out",
-            str(source),
-            "--persons",
-            str(persons),
-            "--days",
-            str(days),
-            "--seed",
-            str(seed),
-            env={},
-        )
-        if gen.returncode != 0:
-            raise RuntimeError(gen.stderr[-2000:])
+        gen_s = 0.0
+        if city is not None:
+            source = city
+        else:
+            source = root / "source"
+            print(f"generating a city of {persons:,} persons, {days} working days ...", flush=True)
+            gen, gen_s = _cli(
+                "generate",
+                "--out",
+                str(source),
+                "--persons",
+                str(persons),
+                "--days",
+                str(days),
+                "--seed",
+                str(seed),
+                env={},
+            )
+            if gen.returncode != 0:
+                raise RuntimeError(gen.stderr[-2000:])
         key = write_key(_private(root / "keys") / "bench.key", "bench", os.urandom(32))
         env = {"NENKIN_AUDIT_KEY_FILE": str(key)}
         out: dict = {
@@ -102,7 +132,15 @@ def bench(persons: int, days: int, seed: int = 1) -> dict:
         home = _private(root / "duck-home")
         print("full run on DuckDB ...", flush=True)
         load0 = os.getloadavg()[0]
-        proc, wall = _cli("run", "--inbox", str(inbox), "--home", str(home), env=env)
+        proc, wall = _cli(
+            "run",
+            "--inbox",
+            str(inbox),
+            "--home",
+            str(home),
+            env=env,
+            log=logs and logs / "duckdb.log",
+        )
         if proc.returncode != 0:
             raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-2000:])
         runs["duckdb"] = {
@@ -129,6 +167,7 @@ def bench(persons: int, days: int, seed: int = 1) -> dict:
                 "--home",
                 str(home),
                 env={**env, **cluster.env("bench")},
+                log=logs and logs / "postgres.log",
             )
             if proc.returncode != 0:
                 raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-2000:])
@@ -158,7 +197,8 @@ def bench(persons: int, days: int, seed: int = 1) -> dict:
         )
         return out
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if work is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def report(result: dict) -> None:
@@ -201,11 +241,23 @@ def test_full_build_on_both_targets() -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--persons", type=int, default=20000)
-    ap.add_argument("--days", type=int, default=60)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--persons", type=int, default=20000, help="persons of the generated city")
+    ap.add_argument("--days", type=int, default=60, help="working days of the generated city")
+    ap.add_argument("--seed", type=int, default=1, help="the generator's seed")
+    ap.add_argument(
+        "--city",
+        type=Path,
+        help="an already generated inbox to run instead of generating one (read only; give "
+        "--persons and --days to label the results)",
+    )
+    ap.add_argument(
+        "--work",
+        type=Path,
+        help="scratch folder, wiped first and kept afterwards with each run's log "
+        "(default: a temporary folder, removed)",
+    )
     args = ap.parse_args()
-    result = bench(args.persons, args.days, args.seed)
+    result = bench(args.persons, args.days, args.seed, city=args.city, work=args.work)
     report(result)
     print(f"written: {write(result)}")
     return 0
