@@ -9,7 +9,12 @@ brings them. The full inbox is a copy of the whole city.
 One line is added to the access log of the day before the cut (in both inboxes): stamped on the
 cut day, so a first run whose clock stands on the day before (`first_run_env`) rejects it as
 lying in the future, and the daily run, whose clock has moved on, must judge it again and stage
-it exactly as the full rebuild does."""
+it exactly as the full rebuild does.
+
+The daily run also brings a late file of an earlier extract date (`repeating_file`) that delivers
+again one line of a later day before the cut, log_id and all. Under the earlier date it is now the
+first delivery, and the line already built under the later date must become the quarantined
+repeat (`duplicate_key`), exactly as the full rebuild judges it."""
 
 from __future__ import annotations
 
@@ -58,6 +63,9 @@ class DailyCity:
     later: list[Path]
     daily_inbox: Path
     full_inbox: Path
+    #: the late file of an earlier date, delivered with the last day, and the log_id it repeats
+    repeating_file: Path
+    repeated_log_id: str
 
     @property
     def first_run_env(self) -> dict[str, str]:
@@ -79,19 +87,22 @@ def cut_city(root: Path, key_file: Path, **generate: object) -> DailyCity:
     generate_city(whole, progress=None, **generate)
     cut = cut_day(whole)
     _add_a_line_stamped_on(whole, cut)
+    repeating, repeated_log_id = _add_a_late_file_repeating_a_line(whole, cut)
     daily_inbox = root / "daily" / "inbox"
     daily_inbox.mkdir(parents=True)
     later = []
     for path in sorted(whole.iterdir()):
         if path.is_file():
             day = extract_day(path.name)
-            if day is not None and day >= cut:
+            if (day is not None and day >= cut) or path == repeating:
                 later.append(path)
             else:
                 shutil.copy2(path, daily_inbox / path.name)
     full_inbox = root / "full" / "inbox"
     shutil.copytree(whole, full_inbox)
-    return DailyCity(root, key_file, cut, later, daily_inbox, full_inbox)
+    return DailyCity(
+        root, key_file, cut, later, daily_inbox, full_inbox, repeating, repeated_log_id
+    )
 
 
 def _command(inbox: Path, home: Path, extra: tuple[str, ...]) -> list[str]:
@@ -155,23 +166,52 @@ INCREMENTAL = "incremental: only the new extract dates are added"
 FULL_REFRESH = "full rebuild requested (--full-refresh)"
 
 
+def _access_logs_before(inbox: Path, cut: str) -> list[Path]:
+    """The access-log files dated before `cut`, in name (date, sequence) order."""
+    return sorted(p for p in inbox.glob("access_log_*") if (extract_day(p.name) or cut) < cut)
+
+
+def _records(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
+    """An extract's header, its records and its raw lines (CP932, CRLF, trailer last)."""
+    lines = path.read_bytes().decode("cp932").split("\r\n")
+    assert lines[-2].startswith("TRAILER,") and lines[-1] == "", path
+    return lines[0].split(","), [next(csv.reader([line])) for line in lines[1:-2]], lines
+
+
+def _write_extract(path: Path, header_line: str, body: list[str]) -> None:
+    text = "\r\n".join([header_line, *body, f"TRAILER,{len(body)}", ""])
+    path.write_bytes(text.encode("cp932"))
+
+
+def _csv_line(values: list[str]) -> str:
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue().removesuffix("\r\n")
+
+
+def _add_a_late_file_repeating_a_line(inbox: Path, cut: str) -> tuple[Path, str]:
+    """A new file (next sequence) of the access log's third newest date before `cut`, holding
+    the first line with a subject of the second newest date; returns it and the log_id. Not the
+    newest date: the daily run rebuilds that one anyway, for its line stamped on the cut day."""
+    before = _access_logs_before(inbox, cut)
+    days = sorted({extract_day(p.name) for p in before})
+    repeated = [p for p in before if extract_day(p.name) == days[-2]][-1]
+    earlier = [p for p in before if extract_day(p.name) == days[-3]][-1]
+    header, records, lines = _records(repeated)
+    line = next(r for r in records if r[header.index("atena_no")])
+    seq = int(earlier.name.rsplit("_", 1)[1].split(".")[0]) + 1
+    path = inbox / f"access_log_{days[-3]}_{seq:03d}.csv"
+    _write_extract(path, lines[0], [_csv_line(line)])
+    return path, line[header.index("log_id")]
+
+
 def _add_a_line_stamped_on(inbox: Path, cut: str) -> None:
     """A copy of the last line with a subject in the access log of the newest day before `cut`,
     with a log_id of its own and stamped 10:00 on the cut day; the trailer counts it."""
-    path = max(
-        (p for p in inbox.glob("access_log_*") if (extract_day(p.name) or cut) < cut),
-        key=lambda p: p.name,
-    )
-    lines = path.read_bytes().decode("cp932").split("\r\n")
-    assert lines[-2].startswith("TRAILER,") and lines[-1] == "", path
-    header = lines[0].split(",")
-    records = [next(csv.reader([line])) for line in lines[1:-2]]
+    path = _access_logs_before(inbox, cut)[-1]
+    header, records, lines = _records(path)
     subject = next(r for r in reversed(records) if r[header.index("atena_no")])
     late = dict(zip(header, subject, strict=True))
     late["log_id"] = f"{cut}9999999"
     late["accessed_at"] = f"{cut[:4]}-{cut[4:6]}-{cut[6:]} 10:00:00"
-    out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\r\n").writerow([late[c] for c in header])
-    body = lines[1:-2] + [out.getvalue().removesuffix("\r\n")]
-    text = "\r\n".join([lines[0], *body, f"TRAILER,{len(body)}", ""])
-    path.write_bytes(text.encode("cp932"))
+    _write_extract(path, lines[0], [*lines[1:-2], _csv_line([late[c] for c in header])])

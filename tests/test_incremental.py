@@ -153,6 +153,31 @@ def test_a_line_the_first_run_found_in_the_future_is_staged_by_the_daily_run(
     assert staged == [(1,)]
 
 
+def test_a_late_file_repeating_a_built_line_makes_the_built_line_the_repeat(
+    daily_home: Path, city: DailyCity
+) -> None:
+    """The daily run brings a file of an earlier date repeating a line built under a later
+    date: the built line is now the quarantined repeat and the late file's line is staged (the
+    full rebuild's staging is the same: the test above)."""
+    con = duckdb.connect(str(daily_home / "warehouse.duckdb"), read_only=True)
+    try:
+        base = con.execute(
+            "select _file_name, reject_reason from staging.base_kiban__access_log "
+            "where log_id = ? order by _extract_date",
+            [city.repeated_log_id],
+        ).fetchall()
+        staged = con.execute(
+            "select _file_name from staging.stg_kiban__access_log where log_id = ?",
+            [city.repeated_log_id],
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(base) == 2, base
+    assert base[0] == (city.repeating_file.name, None)
+    assert "duplicate_key" in (base[1][1] or "")
+    assert staged == [(city.repeating_file.name,)]
+
+
 def test_a_full_refresh_changes_nothing(daily_home: Path, full_home: Path, city: DailyCity) -> None:
     want = _state(full_home)
     proc = run(city.daily_inbox, daily_home, city.key_file, "--full-refresh")

@@ -8,10 +8,12 @@
 
 -- Incremental (delete+insert keyed on _extract_date, like the base models): an extract date's
 -- rows here depend only on the base model's rows of that date, and those change only when the
--- base model builds the date again: for a file it has not seen, or for a line it rejected as
--- lying after the run date (the run date moves on). A daily run therefore rebuilds the dates
--- that hold a valid line of a file not seen here, and the dates that hold a line stamped after
--- its file's extract date (every line a run date can re-judge is one). A table, not a view:
+-- base model builds the date again: for a file it has not seen, for a line it rejected as
+-- lying after the run date (the run date moves on), or for a line whose log_id a new file
+-- delivers under an earlier date (now the quarantined repeat). A daily run therefore rebuilds
+-- the dates that hold a valid line of a file not seen here, the dates that hold a line stamped
+-- after its file's extract date (every line a run date can re-judge is one), and the dates of
+-- staged lines the base model now rejects. A table, not a view:
 -- the audit models read it several times and its tests scan it, each a pass over every line.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='_extract_date') }}
 
@@ -39,6 +41,14 @@ source as (
             from {{ ref('base_kiban__access_log') }} as late_lines
             where cast(late_lines.accessed_at as date) > late_lines._extract_date
             group by late_lines._extract_date
+            union
+            select staged._extract_date
+            from {{ this }} as staged
+            inner join {{ ref('base_kiban__access_log') }} as now_rejected
+                on staged._file_name = now_rejected._file_name
+                    and staged._line_no = now_rejected._line_no
+            where now_rejected.reject_reason is not null
+            group by staged._extract_date
         )
     {%- endif %}
 ),

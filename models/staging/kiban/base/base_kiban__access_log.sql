@@ -10,11 +10,12 @@
 -- Incremental (delete+insert keyed on _extract_date): a daily run types only the extract dates
 -- of new files (macros incremental_source_rows, incremental_extract_dates); a log_id's earlier
 -- deliveries are looked up in the rows already built, so a row's verdict is the one a full
--- rebuild gives.
+-- rebuild gives. A new file that delivers a log_id again under an earlier date than its built
+-- row also rebuilds that later date, whose row then becomes the quarantined repeat.
 with
 
 source as (
-    {{ incremental_source_rows(source('kiban', 'access_log')) }}
+    {{ incremental_source_rows(source('kiban', 'access_log'), repeated_key='log_id') }}
 ),
 
 renamed as (
