@@ -198,6 +198,51 @@ def test_a_reader_during_the_second_publish_sees_no_error_and_never_a_mix(
     assert pg_city.reads > 20
 
 
+def test_dbt_runs_on_postgres_with_the_build_session_options_then_the_operators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nenkin_audit.dbt_build import dbt_env
+    from nenkin_audit.home import Home
+    from nenkin_audit.postgres.connect import BUILD_SESSION_OPTIONS
+
+    home = Home(tmp_path / "home")
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    assert dbt_env(home, None, "postgres")["PGOPTIONS"] == BUILD_SESSION_OPTIONS
+    monkeypatch.setenv("PGOPTIONS", "-c work_mem=256MB")
+    assert dbt_env(home, None, "postgres")["PGOPTIONS"] == (
+        f"{BUILD_SESSION_OPTIONS} -c work_mem=256MB"
+    )
+    assert "PGOPTIONS" not in dbt_env(home, None, "duckdb")
+
+
+def test_with_the_build_session_options_no_staging_model_plans_a_nested_loop(
+    pg_city: PgCity,
+) -> None:
+    """PostgreSQL estimates a ranked or grouped subquery at a fraction of its rows and then
+    joined two such tables of staging by a nested loop (at city scale: over 27 minutes for
+    stg_jps__kekka, 2.3 s by hash joins). With the build's session options no staging model
+    plans one: each of their joins has an equality. (Later layers keep the nested loops they
+    cannot do without: a cross join with a one-row table, a join on a range only.)"""
+    from nenkin_audit.postgres.connect import build_session_options
+
+    compiled = pg_city.pg_home / "target" / "compiled" / "nenkin_audit" / "models" / "staging"
+    models = sorted(
+        m for m in compiled.rglob("*.sql") if not any(p.endswith(".yml") for p in m.parts)
+    )
+    assert any(m.name == "stg_jps__kekka.sql" for m in models), models
+    con = pg_city.cluster.connect(DB, options=build_session_options(None))
+    try:
+        cur = con.cursor()
+        looped = []
+        for model in models:
+            cur.execute("explain " + model.read_text(encoding="utf-8"))
+            if any("Nested Loop" in row[0] for row in cur.fetchall()):
+                looped.append(model.stem)
+    finally:
+        con.close()
+    assert looped == []
+
+
 def test_the_sql_function_gives_the_python_pseudonyms(pg_city: PgCity) -> None:
     from nenkin_audit.keys import load_key
     from nenkin_audit.pseudonym import KINDS, Pseudonymiser

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from .children import die_with_parent
 from .home import Home, project_dir
+from .postgres.connect import build_session_options
 
 
-def dbt_env(home: Home, key_file: Path | None) -> dict[str, str]:
+def dbt_env(home: Home, key_file: Path | None, target: str | None = None) -> dict[str, str]:
+    """The variables dbt runs with for this home (on top of the process's own)."""
     env = {
         "NENKIN_AUDIT_WAREHOUSE": str(home.warehouse),
         "DBT_PROFILES_DIR": str(project_dir()),
@@ -25,6 +27,8 @@ def dbt_env(home: Home, key_file: Path | None) -> dict[str, str]:
     }
     if key_file is not None:
         env["NENKIN_AUDIT_KEY_FILE"] = str(key_file)
+    if target == "postgres":
+        env["PGOPTIONS"] = build_session_options(os.environ.get("PGOPTIONS"))
     return env
 
 
@@ -53,7 +57,7 @@ def run_dbt(
     With `log_file`, dbt's whole output goes to that file and `progress` gets only a few lines:
     every failure or warning as it happens, "n of N" every 30 s, and dbt's closing tally."""
     home.ensure()
-    env = {**os.environ, **dbt_env(home, key_file)}
+    env = {**os.environ, **dbt_env(home, key_file, target)}
     if not sys.stdout.isatty():
         env.setdefault("DBT_USE_COLORS", "false")
     cmd = [
