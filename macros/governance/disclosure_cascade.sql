@@ -13,6 +13,8 @@
             when it holds two values of each (null and false counting as one, "nothing") or
             nobody with a value (distinct l-diversity).
 
+    The rows not placed before are found by id_not_among (below).
+
     Why it is k-anonymous: a level-i group is placed only when it has >= k rows among the rows not
     placed before; rows published with equal values at several levels form the union of such
     groups, still >= k. Only the last, fully suppressed residue may be smaller, and it publishes
@@ -26,11 +28,9 @@ cascade_remaining_{{ i }} as (
     select *
     from {{ source_cte }}
     {%- if i > 1 %}
-    where {{ id_column }} not in (
-        {%- for j in range(1, i) %}
-        select {{ id_column }} from cascade_placed_{{ j }}{% if not loop.last %} union all{% endif %}
-        {%- endfor %}
-    )
+    {%- set placed = [] %}
+    {%- for j in range(1, i) %}{% do placed.append('cascade_placed_' ~ j) %}{% endfor %}
+    where {{ id_not_among(source_cte, id_column, placed) }}
     {%- endif %}
 ),
 
@@ -93,11 +93,9 @@ cascade_placed_{{ i }} as (
         {%- endfor %}
         {{ levels | length + 1 }} as disclosure_level
     from {{ source_cte }}
-    where {{ id_column }} not in (
-        {%- for level in levels %}
-        select {{ id_column }} from cascade_placed_{{ loop.index }}{% if not loop.last %} union all{% endif %}
-        {%- endfor %}
-    )
+    {%- set placed = [] %}
+    {%- for level in levels %}{% do placed.append('cascade_placed_' ~ loop.index) %}{% endfor %}
+    where {{ id_not_among(source_cte, id_column, placed) }}
 )
 {%- endmacro %}
 
@@ -160,11 +158,9 @@ pdc_signature_{{ i }} as (
     from {{ source_cte }}
     where {{ id_column }} is not null
     {%- if i > 1 %}
-        and {{ id_column }} not in (
-            {%- for j in range(1, i) %}
-            select {{ id_column }} from pdc_placed_{{ j }}{% if not loop.last %} union all{% endif %}
-            {%- endfor %}
-        )
+        {%- set placed = [] %}
+        {%- for j in range(1, i) %}{% do placed.append('pdc_placed_' ~ j) %}{% endfor %}
+        and {{ id_not_among(source_cte, id_column, placed) }}
     {%- endif %}
     group by {{ id_column }}
 ),
@@ -226,4 +222,33 @@ pdc_placed as (
 {#- 年度 (April–March, named by the calendar year it starts in) of a date, as bigint; null → null. -#}
 {% macro fiscal_year(date_expr) -%}
 cast(extract(year from {{ date_expr }}) - case when extract(month from {{ date_expr }}) < 4 then 1 else 0 end as bigint)
+{%- endmacro %}
+
+
+{#- `<outer>.<id_column>` is not null and is not among the ids of the relations `placed` (CTE
+    names). PostgreSQL: `not exists`, an anti-join; its `not in` over a set larger than work_mem
+    is a rescan per row (int_persons__disclosed at city scale, 1.4M persons: hours, against 14 s).
+    DuckDB: `not in`, which it runs as an anti-join too, twice as fast there as `not exists`. -#}
+{% macro id_not_among(outer, id_column, placed) -%}
+    {{ return(adapter.dispatch('id_not_among', 'nenkin_audit')(outer, id_column, placed)) }}
+{%- endmacro %}
+
+{% macro default__id_not_among(outer, id_column, placed) -%}
+    {{ outer }}.{{ id_column }} is not null and not exists (
+        select 1
+        from (
+            {%- for relation in placed %}
+            select {{ id_column }} from {{ relation }}{% if not loop.last %} union all{% endif %}
+            {%- endfor %}
+        ) as placed
+        where placed.{{ id_column }} = {{ outer }}.{{ id_column }}
+    )
+{%- endmacro %}
+
+{% macro duckdb__id_not_among(outer, id_column, placed) -%}
+    {{ outer }}.{{ id_column }} not in (
+        {%- for relation in placed %}
+        select {{ id_column }} from {{ relation }}{% if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    )
 {%- endmacro %}
