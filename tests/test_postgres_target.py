@@ -6,6 +6,8 @@ the DuckDB run of the same inbox and key:
 - the published relations equal DuckDB's (row counts and order-independent hashes);
 - the SQL pseudonym function gives exactly the Python pseudonyms;
 - each role's grants, by trying; the review schema takes a reviewer's decision;
+- dbt's sessions run with the build's session options (the operator's after), under which no
+  staging model plans a nested loop;
 - the run summary reports quarantined rows and stale sources as on DuckDB; the run lock is the
   database's; an empty database with an empty inbox publishes nothing; a database that does not
   hold the home's last build is rebuilt in full;

@@ -7,11 +7,12 @@
     file delivers under an earlier date: those rows are no longer the first delivery. Every
     other date's rows depend on nothing that a new delivery can change. -#}
 {% macro incremental_extract_dates(source_relation, repeated_key=none) -%}
+    {%- set seen_files -%}
+        select seen._file_name from {{ this }} as seen group by seen._file_name
+    {%- endset %}
     select new_rows._extract_date
     from {{ source_relation }} as new_rows
-    where new_rows._file_name not in (
-        select seen._file_name from {{ this }} as seen group by seen._file_name
-    )
+    where new_rows._file_name not in ({{ seen_files }})
     group by new_rows._extract_date
     union
     select future_rows._extract_date
@@ -24,13 +25,11 @@
     from {{ this }} as later_rows
     inner join (
         select
-            {{ normalise_text(repeated_key) }} as key_value,
-            min(_extract_date) as first_extract_date
-        from {{ source_relation }}
-        where _file_name not in (
-            select seen._file_name from {{ this }} as seen group by seen._file_name
-        )
-        group by {{ normalise_text(repeated_key) }}
+            {{ normalise_text('new_rows.' ~ repeated_key) }} as key_value,
+            min(new_rows._extract_date) as first_extract_date
+        from {{ source_relation }} as new_rows
+        where new_rows._file_name not in ({{ seen_files }})
+        group by {{ normalise_text('new_rows.' ~ repeated_key) }}
     ) as new_keys
         on later_rows.{{ repeated_key }} = new_keys.key_value
             and later_rows._extract_date > new_keys.first_extract_date
