@@ -4,9 +4,10 @@
     (int_audit__office_hours), the subject's state at that time (支援措置, household, ward:
     int_audit__person_versions; address block: int_audit__address_blocks), the member's relation
     to the subject (own record, own household, neighbour: defined here, once, for every model),
-    the explanation found (int_audit__line_explanations), the member's lines on the person that
-    day (int_audit__staff_subject_day_lines) and which kind of signal the line feeds. Holds
-    宛名番号: never published.
+    the explanation found and the member's lines on the person that day
+    (int_audit__line_explanations, found by the columns the template hits are counted by, the
+    work-list session from int_audit__list_sessions) and which kind of signal the line feeds.
+    Holds 宛名番号: never published.
 
     Set-based for tens of millions of lines: every lookup is an equality (hash) join, range
     conditions only inside one key's few rows (staff versions, 宛名 versions, 人事異動 states). -#}
@@ -66,12 +67,12 @@ person_blocks as (
     select * from {{ ref('int_audit__address_blocks') }}
 ),
 
-line_explanations as (
-    select * from {{ ref('int_audit__line_explanations') }}
+list_sessions as (
+    select * from {{ ref('int_audit__list_sessions') }}
 ),
 
-subject_staff_days as (
-    select * from {{ ref('int_audit__staff_subject_day_lines') }}
+line_explanations as (
+    select * from {{ ref('int_audit__line_explanations') }}
 ),
 
 lines as (
@@ -127,7 +128,7 @@ lines as (
         coalesce(line_explanations.has_filing_by_same_staff, false) as has_filing_by_same_staff,
         line_explanations.explanation,
         coalesce(office_hours.office_share, 0) as office_hour_share,
-        subject_staff_days.subject_lines
+        line_explanations.subject_lines
     from {{ ref('stg_kiban__access_log') }} as log
     left join calendar
         on log.access_date = calendar.date_day
@@ -161,17 +162,23 @@ lines as (
         on log.atena_no = subject_block.atena_no
     left join person_blocks as staff_block
         on staff_versions.staff_atena_no = staff_block.atena_no
+    left join list_sessions
+        on log.staff_id = list_sessions.staff_id
+            and log.access_date = list_sessions.access_date
+    -- the line's row of the template hits, by the columns they are counted by (dept_code may be
+    -- empty: compared through coalesce, as a null never equals)
     left join line_explanations
-        on log.log_id = line_explanations.log_id
+        on log.staff_id = line_explanations.staff_id
+            and coalesce(log.dept_code, '') = coalesce(line_explanations.dept_code, '')
+            and log.access_date = line_explanations.access_date
+            and log.atena_no = line_explanations.atena_no
+            and coalesce(log.accessed_at >= list_sessions.first_list_search_at, false)
+            = line_explanations.is_in_list_session
     left join office_hours
         on log.dept_code = office_hours.dept_code
             and coalesce(calendar.is_working_day, extract(isodow from log.access_date) <= 5)
             = office_hours.is_working_day
             and cast(extract(hour from log.accessed_at) as integer) = office_hours.access_hour
-    left join subject_staff_days
-        on log.staff_id = subject_staff_days.staff_id
-            and log.access_date = subject_staff_days.access_date
-            and log.atena_no = subject_staff_days.atena_no
 ),
 
 states as (

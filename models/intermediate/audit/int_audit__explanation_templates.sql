@@ -16,19 +16,17 @@ measured as (
         select
             '{{ template }}' as template_code,
             {{ loop.index }} as template_order,
-            avg(case when pair_kind = 'real' and has_{{ template }} then 1.0 when pair_kind = 'real' then 0.0 end)
-                as line_support,
-            avg(case
-                when pair_kind = 'real' and is_sampled and has_{{ template }} then 1.0
-                when pair_kind = 'real' and is_sampled then 0.0
-            end) as sample_support,
-            avg(
-                case
-                    when pair_kind = 'shuffled' and has_{{ template }} then 1.0 when pair_kind = 'shuffled' then 0.0
-                end
-            )
-                as chance_rate,
-            count(case when pair_kind = 'real' and has_{{ template }} then 1 end) as explained_lines
+            -- each row of hits stands for `pair_count` pairs, `sampled_pair_count` of them sampled
+            1.0 * sum(case when pair_kind = 'real' and has_{{ template }} then pair_count else 0 end)
+            / nullif(sum(case when pair_kind = 'real' then pair_count else 0 end), 0) as line_support,
+            1.0 * sum(case when pair_kind = 'real' and has_{{ template }} then sampled_pair_count else 0 end)
+            / nullif(sum(case when pair_kind = 'real' then sampled_pair_count else 0 end), 0) as sample_support,
+            1.0 * sum(case when pair_kind = 'shuffled' and has_{{ template }} then pair_count else 0 end)
+            / nullif(sum(case when pair_kind = 'shuffled' then pair_count else 0 end), 0) as chance_rate,
+            cast(
+                coalesce(sum(case when pair_kind = 'real' and has_{{ template }} then pair_count else 0 end), 0)
+                as bigint
+            ) as explained_lines
         from hits
         {%- if not loop.last %}
             union all

@@ -1,7 +1,9 @@
-{#- Restricted (a view: read once, by int_audit__access_context). One row per access-log line that
-    opened a person's record: the business events found near it and its explanation, the first
+{#- Restricted (a view: read once, by int_audit__access_context). One row per row of real pairs
+    of int_audit__template_hits (member, office, day, subject, in the member's work-list session
+    or not): the business events found near those lines and their explanation, the first
     template of int_audit__explanation_templates (in the order of the macro
-    audit_explanation_templates) that is kept in this city and holds for the line. -#}
+    audit_explanation_templates) that is kept in this city and holds for them, and the member's
+    lines on the subject that day (a brief look is a few). -#}
 {{ config(materialized='view') }}
 
 {%- set templates = audit_explanation_templates() -%}
@@ -23,7 +25,11 @@ kept_templates as (
 
 final as (
     select
-        hits.log_id,
+        hits.staff_id,
+        hits.dept_code,
+        hits.access_date,
+        hits.atena_no,
+        hits.is_in_list_session,
         hits.nearest_event_days,
         hits.has_business_event,
         hits.has_filing_event,
@@ -34,6 +40,8 @@ final as (
         hits.has_record_change_event,
         hits.has_filing_at_access_office,
         hits.has_filing_by_same_staff,
+        -- the member's lines on the subject that day, whatever the office or session
+        sum(hits.pair_count) over (partition by hits.staff_id, hits.access_date, hits.atena_no) as subject_lines,
         case
             {%- for template in templates %}
                 when kept_templates.keep_{{ template }} and hits.has_{{ template }}

@@ -1,6 +1,9 @@
-{#- Restricted. Which explanation template holds for each (member, subject) pair of
+{#- Restricted. Which explanation template holds for the (member, subject) pairs of
     int_audit__template_pairs: real lines and the shuffled control sample alike, by the same
     joins, so that a template's support and its chance rate are measured the same way.
+
+    The pairs come counted by all a template reads of them (int_audit__template_pairs), so
+    int_audit__access_context finds a line's row by the line's own columns.
 
     Templates (each a path from the member to the subject in the city's own data):
     - one per kind of business event of the subject around that day (has_filing_event,
@@ -112,19 +115,6 @@ recent_handling as (
             and subject_office_days.access_date - 1
 ),
 
-list_sessions as (
-    -- the member's first list search (一覧検索 without a subject) of the day
-    select
-        log.staff_id,
-        log.access_date,
-        min(log.accessed_at) as first_list_search_at
-    from {{ ref('stg_kiban__access_log') }} as log
-    inner join {{ ref('code_operations') }} as operations
-        on log.operation = operations.operation
-    where operations.is_list_search and log.atena_no is null
-    group by log.staff_id, log.access_date
-),
-
 offices as (
     select
         office_code,
@@ -150,9 +140,14 @@ subjects as (
 
 final as (
     select
-        pairs.log_id,
         pairs.pair_kind,
-        pairs.is_sampled,
+        pairs.staff_id,
+        pairs.dept_code,
+        pairs.access_date,
+        pairs.atena_no,
+        pairs.is_in_list_session,
+        pairs.pair_count,
+        pairs.sampled_pair_count,
         explanations.atena_no is not null as has_business_event,
         explanations.nearest_event_days,
         coalesce(explanations.has_filing_event, false) as has_filing_event,
@@ -165,7 +160,7 @@ final as (
         staff_explanations.atena_no is not null as has_filing_by_same_staff,
         recent_handling.atena_no is not null as has_recent_handling,
         coalesce(
-            pairs.accessed_at >= list_sessions.first_list_search_at
+            pairs.is_in_list_session
             and subjects.is_pension_person
             and offices.serves_residents
             and (offices.ward_code is null or offices.ward_code = subjects.ward_code),
@@ -187,9 +182,6 @@ final as (
         on pairs.atena_no = recent_handling.atena_no
             and pairs.dept_code = recent_handling.dept_code
             and pairs.access_date = recent_handling.access_date
-    left join list_sessions
-        on pairs.staff_id = list_sessions.staff_id
-            and pairs.access_date = list_sessions.access_date
     left join offices
         on pairs.dept_code = offices.office_code
     left join subjects

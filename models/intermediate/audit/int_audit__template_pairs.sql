@@ -5,11 +5,18 @@
     looked at. A template that holds for real pairs much more often than for random subjects
     explains accesses; one that holds as often for a random subject (e.g. "the subject lives
     in the city") explains nothing (Fabbri & LeFevre, explanation-based auditing).
-    A view, read once by int_audit__template_hits: writing its tens of millions of real pairs,
-    a copy of the access log's columns, cost more than reading them again. -#}
+    A template reads of a pair only its member, office, day, subject and whether it lies in
+    the member's work-list session of that day (after the first list search,
+    int_audit__list_sessions), so the pairs are counted by those: one row per pair kind and
+    those columns, pair_count and sampled_pair_count saying how many pairs it stands for (7.6M
+    rows for 25M pairs at city scale). A view, read once by int_audit__template_hits. -#}
 {{ config(materialized='view') }}
 
-with lines as (
+with list_sessions as (
+    select * from {{ ref('int_audit__list_sessions') }}
+),
+
+lines as (
     select
         log_id,
         staff_id,
@@ -61,7 +68,7 @@ shuffled as (
         on sampled.person_position = population.person_position
 ),
 
-final as (
+pairs as (
     select
         log_id,
         'real' as pair_kind,
@@ -83,6 +90,29 @@ final as (
         accessed_at,
         atena_no
     from shuffled
+),
+
+final as (
+    select
+        pairs.pair_kind,
+        pairs.staff_id,
+        pairs.dept_code,
+        pairs.access_date,
+        pairs.atena_no,
+        coalesce(pairs.accessed_at >= list_sessions.first_list_search_at, false) as is_in_list_session,
+        count(*) as pair_count,
+        count(case when pairs.is_sampled then 1 end) as sampled_pair_count
+    from pairs
+    left join list_sessions
+        on pairs.staff_id = list_sessions.staff_id
+            and pairs.access_date = list_sessions.access_date
+    group by
+        pairs.pair_kind,
+        pairs.staff_id,
+        pairs.dept_code,
+        pairs.access_date,
+        pairs.atena_no,
+        coalesce(pairs.accessed_at >= list_sessions.first_list_search_at, false)
 )
 
 select * from final
