@@ -16,3 +16,10 @@
         'worklist_session',
     ]) }}
 {%- endmacro %}
+
+{#- Whether a line lies in the member's work-list session: made at or after the member's first
+    list search of that day (int_audit__list_sessions; null when the day has none, which is no
+    session). The one definition for the template pairs and the access context. -#}
+{% macro audit_is_in_list_session(accessed_at, first_list_search_at) -%}
+    coalesce({{ accessed_at }} >= {{ first_list_search_at }}, false)
+{%- endmacro %}

@@ -172,7 +172,7 @@ lines as (
             and coalesce(log.dept_code, '') = coalesce(line_explanations.dept_code, '')
             and log.access_date = line_explanations.access_date
             and log.atena_no = line_explanations.atena_no
-            and coalesce(log.accessed_at >= list_sessions.first_list_search_at, false)
+            and {{ audit_is_in_list_session('log.accessed_at', 'list_sessions.first_list_search_at') }}
             = line_explanations.is_in_list_session
     left join office_hours
         on log.dept_code = office_hours.dept_code

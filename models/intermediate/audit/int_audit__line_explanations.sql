@@ -41,7 +41,9 @@ final as (
         hits.has_filing_at_access_office,
         hits.has_filing_by_same_staff,
         -- the member's lines on the subject that day, whatever the office or session
-        sum(hits.pair_count) over (partition by hits.staff_id, hits.access_date, hits.atena_no) as subject_lines,
+        cast(
+            sum(hits.pair_count) over (partition by hits.staff_id, hits.access_date, hits.atena_no) as bigint
+        ) as subject_lines,
         case
             {%- for template in templates %}
                 when kept_templates.keep_{{ template }} and hits.has_{{ template }}

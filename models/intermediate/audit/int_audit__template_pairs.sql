@@ -99,7 +99,8 @@ final as (
         pairs.dept_code,
         pairs.access_date,
         pairs.atena_no,
-        coalesce(pairs.accessed_at >= list_sessions.first_list_search_at, false) as is_in_list_session,
+        {{ audit_is_in_list_session('pairs.accessed_at', 'list_sessions.first_list_search_at') }}
+            as is_in_list_session,
         count(*) as pair_count,
         count(case when pairs.is_sampled then 1 end) as sampled_pair_count
     from pairs
@@ -112,7 +113,7 @@ final as (
         pairs.dept_code,
         pairs.access_date,
         pairs.atena_no,
-        coalesce(pairs.accessed_at >= list_sessions.first_list_search_at, false)
+        {{ audit_is_in_list_session('pairs.accessed_at', 'list_sessions.first_list_search_at') }}
 )
 
 select * from final
